@@ -1,0 +1,74 @@
+package org.merlab.experiment;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Where a result came from (as Tribuo's provenance): the git commit of the code, whether the tree
+ * had uncommitted changes, the library versions, Java, OS and the compute device, and when.
+ */
+public record Provenance(String gitCommit, boolean gitDirty, Map<String, String> versions, String device, String createdAt) {
+
+    /** Reads the provenance of this process; {@code projectDir} is where git is asked. */
+    public static Provenance capture(Path projectDir, String device) {
+        String commit = git(projectDir, "rev-parse", "HEAD");
+        String status = git(projectDir, "status", "--porcelain", "--untracked-files=no");
+        return new Provenance(commit == null ? "unknown" : commit, status != null && !status.isBlank(), libraryVersions(), device,
+                Instant.now().toString());
+    }
+
+    static Map<String, String> libraryVersions() {
+        Map<String, String> v = new LinkedHashMap<>();
+        v.put("merlab", implementationVersion(Provenance.class, "0.1.0-SNAPSHOT"));
+        v.put("djl", resourceProperty("ai/djl/engine/api.properties", "djl_version"));
+        v.put("pytorch", resourceProperty("native/lib/pytorch.properties", "version"));
+        v.put("jackson", com.fasterxml.jackson.databind.cfg.PackageVersion.VERSION.toString());
+        v.put("tablesaw", implementationVersion(tech.tablesaw.api.Table.class, "unknown"));
+        v.put("java", System.getProperty("java.version"));
+        v.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch"));
+        return v;
+    }
+
+    private static String implementationVersion(Class<?> c, String fallback) {
+        String v = c.getPackage() == null ? null : c.getPackage().getImplementationVersion();
+        return v == null ? fallback : v;
+    }
+
+    private static String resourceProperty(String resource, String key) {
+        ClassLoader cl = Thread.currentThread().getContextClassLoader() != null ? Thread.currentThread().getContextClassLoader() : Provenance.class.getClassLoader();
+        try (InputStream in = cl.getResourceAsStream(resource)) {
+            if (in == null) return "unknown";
+            Properties p = new Properties();
+            p.load(in);
+            return p.getProperty(key, "unknown");
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+
+    private static String git(Path dir, String... args) {
+        try {
+            String[] cmd = new String[args.length + 3];
+            cmd[0] = "git";
+            cmd[1] = "-C";
+            cmd[2] = dir.toString();
+            System.arraycopy(args, 0, cmd, 3, args.length);
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(false).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+            if (!p.waitFor(5, TimeUnit.SECONDS) || p.exitValue() != 0) return null;
+            return out;
+        } catch (IOException e) {
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+}
