@@ -1,0 +1,102 @@
+package org.merlab.e2e.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The launcher as a user runs it: sim, then score; help; one-line errors. */
+class CliTest {
+    private static final Path SCORE_FIXTURES = Launcher.root().resolve("lib/src/test/resources/fixtures/data/score");
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void scorePrintsScikitLearnsFigures() throws Exception {
+        Launcher.Result r = Launcher.run("score", "--labels", SCORE_FIXTURES.resolve("labels.csv").toString(),
+                "--pred", SCORE_FIXTURES.resolve("pred.csv").toString());
+        assertEquals(0, r.exit(), r.err());
+        JsonNode got = JSON.readTree(r.out());
+        JsonNode expected = JSON.readTree(SCORE_FIXTURES.resolve("expected.json").toFile());
+        for (String key : List.of("weighted_f1", "accuracy", "macro_f1", "mse", "mae", "combined")) {
+            assertEquals(expected.get(key).asDouble(), got.get(key).asDouble(), 1e-12, key);
+        }
+        assertEquals(60, got.get("samples").asInt());
+        assertEquals(6, got.get("per_class").size());
+    }
+
+    @Test
+    void simThenScoreAgainstItsOwnNpzLabels() throws Exception {
+        Path sim = dir.resolve("sim");
+        Launcher.Result first = Launcher.run("sim", "--out", sim.toString(), "--train", "200", "--test", "40", "-q");
+        assertEquals(0, first.exit(), first.err());
+        assertTrue(first.out().contains("200 train, 40 test1, 41 test2"), first.out());
+        Launcher.Result again = Launcher.run("sim", "--out", sim.toString(), "--train", "200", "--test", "40", "-q");
+        assertTrue(again.out().contains("nothing to do"), again.out());
+
+        // predict test1 perfectly except that every 'happy' becomes 'neutral'
+        List<String> rows = Files.readAllLines(sim.resolve("dataset-release/test1-label.csv"));
+        StringBuilder pred = new StringBuilder(rows.get(0)).append('\n');
+        int happy = 0;
+        for (String row : rows.subList(1, rows.size())) {
+            if (row.contains(",happy,")) happy++;
+            pred.append(row.replace(",happy,", ",neutral,")).append('\n');
+        }
+        Path predFile = dir.resolve("pred.csv");
+        Files.writeString(predFile, pred);
+        Launcher.Result r = Launcher.run("score", "--labels", sim.resolve("dataset-process/label-6way.npz").toString(), "--pred", predFile.toString());
+        assertEquals(0, r.exit(), r.err());
+        JsonNode got = JSON.readTree(r.out());
+        assertEquals("test1", got.get("split").asText(), "split found from the names");
+        assertEquals(1.0 - happy / 40.0, got.get("accuracy").asDouble(), 1e-12);
+        assertEquals(0.0, got.get("mse").asDouble(), 0.0);
+    }
+
+    @Test
+    void missingPredictionsAreAOneLineError() throws Exception {
+        List<String> rows = Files.readAllLines(SCORE_FIXTURES.resolve("pred.csv"));
+        Path partial = dir.resolve("partial.csv");
+        Files.write(partial, rows.subList(0, rows.size() - 2));
+        Launcher.Result r = Launcher.run("score", "--labels", SCORE_FIXTURES.resolve("labels.csv").toString(), "--pred", partial.toString());
+        assertEquals(2, r.exit());
+        assertEquals(1, r.err().strip().lines().count(), "one line, no stack trace: " + r.err());
+        assertTrue(r.err().contains(partial + ": 2 labelled samples have no prediction"), r.err());
+    }
+
+    @Test
+    void unknownNamesAreAOneLineError() throws Exception {
+        Path extra = dir.resolve("extra.csv");
+        Files.writeString(extra, Files.readString(SCORE_FIXTURES.resolve("pred.csv")) + "sample_99999999,happy,1.0\n");
+        Launcher.Result r = Launcher.run("score", "--labels", SCORE_FIXTURES.resolve("labels.csv").toString(), "--pred", extra.toString());
+        assertEquals(2, r.exit());
+        assertTrue(r.err().contains("1 predicted names are not in the labels (first: sample_99999999)"), r.err());
+    }
+
+    @Test
+    void badDataFilesNameTheFile() throws Exception {
+        Path bad = dir.resolve("labels.csv");
+        Files.writeString(bad, "name,discrete,valence\na,elated,1\n");
+        Launcher.Result r = Launcher.run("score", "--labels", bad.toString(), "--pred", bad.toString());
+        assertEquals(2, r.exit());
+        assertTrue(r.err().startsWith("merlab score: " + bad + ": unknown emotion label 'elated'"), r.err());
+        assertFalse(r.err().contains("at org."), "no stack trace");
+    }
+
+    @Test
+    void helpListsTheCommands() throws Exception {
+        Launcher.Result r = Launcher.run("--help");
+        assertEquals(0, r.exit(), r.err());
+        for (String c : List.of("reproduce", "test", "sim", "score")) assertTrue(r.out().contains(c), c + " in " + r.out());
+        Launcher.Result sim = Launcher.run("sim", "--help");
+        assertTrue(sim.out().contains("--seed"), sim.out());
+    }
+}

@@ -1,0 +1,35 @@
+package org.merlab.e2e.cli;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** Runs {@code ./merlab} as a user would, capturing exit code, stdout and stderr. */
+final class Launcher {
+    record Result(int exit, String out, String err) {}
+
+    static Path root() {
+        return Path.of(System.getProperty("merlab.root", "..")).toAbsolutePath().normalize();
+    }
+
+    static Result run(String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(root().resolve("merlab").toString());
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(root().toFile());
+        pb.environment().put("MERLAB_SKIP_SETUP", "1");
+        Process p = pb.start();
+        // read both streams fully (small outputs) before waiting
+        var err = p.getErrorStream();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        String errText = new String(err.readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(300, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new IllegalStateException("merlab " + String.join(" ", args) + " did not finish in 300 s");
+        }
+        return new Result(p.exitValue(), out, errText);
+    }
+}
