@@ -1,0 +1,186 @@
+package org.merlab.cli;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import org.merlab.experiment.DatasetLocator;
+import org.merlab.experiment.ExperimentConfig;
+import org.merlab.experiment.ExperimentConfigs;
+import org.merlab.experiment.Profile;
+import org.merlab.sim.SimWriter;
+import org.merlab.train.ComputeDevice;
+import org.merlab.train.EpochStats;
+import org.merlab.train.ExperimentRunner;
+import org.merlab.train.FoldResult;
+import org.merlab.train.RunListener;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "train", mixinStandardHelpOptions = true,
+        description = {"Time training: one epoch and one 5-fold CV (seed 0, EPOCHS epochs",
+                "per fold) of a config (default experiments/attention-hl-mr.json) on",
+                "MER-SIM, then the same model and protocol in PyTorch",
+                "(environment/bench/reference_train.py, Debian python3-torch) with the",
+                "same thread count; prints both, their ratio, and JSON."})
+final class BenchTrainCommand implements Callable<Integer> {
+    @Option(names = "--data", description = "Dataset root (default: MER-SIM under data/mer-sim, generated if missing).")
+    Path data;
+
+    @Option(names = "--config", description = "Config to time (default: <home>/experiments/attention-hl-mr.json).")
+    Path config;
+
+    @Option(names = "--epochs", defaultValue = "8", description = "Epochs per fold (default: ${DEFAULT-VALUE}, the quick profile).")
+    int epochs;
+
+    @Option(names = "--no-reference", description = "Skip the PyTorch reference.")
+    boolean noReference;
+
+    @Option(names = "--python", defaultValue = "/usr/bin/python3", description = "Python with torch (default: ${DEFAULT-VALUE}).")
+    String python;
+
+    @Override
+    public Integer call() throws Exception {
+        Path home = DatasetLocator.home();
+        Path cfgFile = config == null ? home.resolve("experiments").resolve("attention-hl-mr.json") : config;
+        ExperimentConfig c = ExperimentConfigs.read(cfgFile);
+        if (c.isFusion()) throw new Main.UserError(cfgFile + ": time a single-model config, not a fusion");
+        c = c.withProtocol(c.protocol().withEpochsAndSeeds(epochs, List.of(0L)));
+        Path root = DatasetLocator.resolve(data, c.dataset()).toAbsolutePath().normalize();
+        Path out = Files.createTempDirectory("merlab-bench-train-");
+        List<Double> epochSeconds = Collections.synchronizedList(new ArrayList<>());
+        List<FoldResult> folds = Collections.synchronizedList(new ArrayList<>());
+        RunListener l = new RunListener() {
+            @Override
+            public void onEpoch(String experiment, long seed, int fold, EpochStats stats) {
+                epochSeconds.add(stats.seconds());
+            }
+
+            @Override
+            public void onFoldEnd(String experiment, long seed, int fold, FoldResult r, boolean reused) {
+                folds.add(r);
+            }
+        };
+        for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) p.resetPeakUsage();
+        ExperimentRunner.RunResult result;
+        long t0 = System.nanoTime();
+        try {
+            result = ExperimentRunner.run(c, cfgFile.toAbsolutePath().getParent(),
+                    new ExperimentRunner.Options(out, root, Profile.PAPER, true, l));
+        } finally {
+            SimWriter.deleteTree(out);
+        }
+        double wall = (System.nanoTime() - t0) / 1e9;
+        long heapPeak = 0;
+        for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) {
+            if (p.getType() == MemoryType.HEAP && p.getPeakUsage() != null) heapPeak += p.getPeakUsage().getUsed();
+        }
+        double cvSeconds = 0;
+        long steps = 0;
+        int batch = c.protocol().batchSize();
+        for (FoldResult f : folds) {
+            cvSeconds += f.summary().seconds();
+            steps += (long) f.summary().epochsRun() * ((f.summary().trainSamples() + batch - 1) / batch);
+        }
+        List<Double> sorted = new ArrayList<>(epochSeconds);
+        Collections.sort(sorted);
+        double epochMedian = sorted.get(sorted.size() / 2);
+        int threads = ComputeDevice.threads();
+
+        Map<String, Object> merlab = new LinkedHashMap<>();
+        merlab.put("config", c.name());
+        merlab.put("device", ComputeDevice.describe(ComputeDevice.device()));
+        merlab.put("threads", threads);
+        merlab.put("epochs_per_fold", epochs);
+        merlab.put("folds", folds.size());
+        merlab.put("steps", steps);
+        merlab.put("epoch_seconds_median", epochMedian);
+        merlab.put("first_epoch_seconds", epochSeconds.get(0));
+        merlab.put("cv_seconds", cvSeconds);
+        merlab.put("steps_per_second", steps / cvSeconds);
+        merlab.put("wall_seconds_with_loading", wall);
+        merlab.put("peak_heap_mb", heapPeak / 1e6);
+        merlab.put("peak_rss_mb", peakRssMb());
+        merlab.put("cv_weighted_f1", result.metrics().get("cv").mean().weightedF1());
+        merlab.put("cv_mse", result.metrics().get("cv").mean().mse());
+
+        Map<String, Object> reference = noReference ? null : reference(home, root, threads);
+        Map<String, Object> all = new LinkedHashMap<>();
+        all.put("dataset", root.toString());
+        all.put("cores", Runtime.getRuntime().availableProcessors());
+        all.put("merlab", merlab);
+        if (reference != null) all.put("pytorch_reference", reference);
+
+        System.out.printf(Locale.ROOT, "%s on %s (%d cores), %s%n", c.name(), root, Runtime.getRuntime().availableProcessors(),
+                merlab.get("device"));
+        System.out.printf(Locale.ROOT, "%-22s %12s %12s %12s %12s%n", "", "epoch s", "5-fold CV s", "steps/s", "peak heap MB");
+        System.out.printf(Locale.ROOT, "%-22s %12.3f %12.2f %12.1f %12.0f%n", "merlab (DJL)", epochMedian, cvSeconds, steps / cvSeconds,
+                heapPeak / 1e6);
+        if (reference != null && reference.containsKey("cv_seconds")) {
+            double refEpoch = ((Number) reference.get("epoch_seconds_median")).doubleValue();
+            double refCv = ((Number) reference.get("cv_seconds")).doubleValue();
+            System.out.printf(Locale.ROOT, "%-22s %12.3f %12.2f %12.1f %12s%n", "PyTorch " + reference.get("torch"), refEpoch, refCv,
+                    ((Number) reference.get("steps_per_second")).doubleValue(), "-");
+            System.out.printf(Locale.ROOT, "ratio merlab / PyTorch: epoch %.2f, CV %.2f%n", epochMedian / refEpoch, cvSeconds / refCv);
+            all.put("ratio_cv", cvSeconds / refCv);
+            all.put("ratio_epoch", epochMedian / refEpoch);
+        } else if (reference != null) {
+            System.out.println("PyTorch reference: " + reference.get("skipped"));
+        }
+        System.out.printf(Locale.ROOT, "CV weighted F1 %.4f, MSE %.4f (%d epochs per fold, seed 0)%n",
+                merlab.get("cv_weighted_f1"), merlab.get("cv_mse"), epochs);
+        System.out.println(ExperimentConfigs.JSON.writeValueAsString(all));
+        return 0;
+    }
+
+    private Map<String, Object> reference(Path home, Path root, int threads) throws IOException, InterruptedException {
+        Path script = home.resolve("environment").resolve("bench").resolve("reference_train.py");
+        Map<String, Object> skipped = new LinkedHashMap<>();
+        if (!Files.isRegularFile(script)) {
+            skipped.put("skipped", "no " + script);
+            return skipped;
+        }
+        ProcessBuilder pb = new ProcessBuilder(python, script.toString(), "--data", root.toString(), "--epochs",
+                Integer.toString(epochs), "--threads", Integer.toString(Math.max(1, threads)));
+        pb.redirectErrorStream(true);
+        Process p;
+        try {
+            p = pb.start();
+        } catch (IOException e) {
+            skipped.put("skipped", "cannot start " + python + ": " + e.getMessage());
+            return skipped;
+        }
+        String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(1, TimeUnit.HOURS) || p.exitValue() != 0) {
+            skipped.put("skipped", "reference failed: " + text.strip().lines().reduce((a, b) -> b).orElse(""));
+            return skipped;
+        }
+        String last = text.strip().lines().reduce((a, b) -> b).orElse("{}");
+        @SuppressWarnings("unchecked")
+        Map<String, Object> r = ExperimentConfigs.JSON.readValue(last, LinkedHashMap.class);
+        return r;
+    }
+
+    /** Peak resident set (heap + native, libtorch included) from /proc, or -1 elsewhere. */
+    private static double peakRssMb() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
+            }
+        } catch (IOException | RuntimeException e) {
+            // not Linux
+        }
+        return -1;
+    }
+}

@@ -1,0 +1,475 @@
+package org.merlab.train;
+
+import ai.djl.Device;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.locks.ReentrantLock;
+import org.merlab.data.Emotion;
+import org.merlab.data.LabelSet;
+import org.merlab.data.MerDataset;
+import org.merlab.data.Split;
+import org.merlab.data.StratifiedKFold;
+import org.merlab.experiment.ConfigException;
+import org.merlab.experiment.DatasetLocator;
+import org.merlab.experiment.ExperimentConfig;
+import org.merlab.experiment.ExperimentConfigs;
+import org.merlab.experiment.Profile;
+import org.merlab.experiment.Provenance;
+import org.merlab.experiment.RunRecord;
+import org.merlab.metrics.MerScore;
+import org.merlab.model.DecisionFusion;
+
+/**
+ * Runs an experiment config end to end: every seed's 5-fold cross-validation (resuming from
+ * finished folds on disk), the per-seed and over-seed metrics, {@code metrics.json} and the MER
+ * submission files; or, for a decision-fusion config, its members (run or reused) and their fusion.
+ *
+ * <pre>
+ * RunResult r = ExperimentRunner.run(Path.of("experiments/attention-hl-mr.json"),
+ *         new ExperimentRunner.Options(null, null, Profile.QUICK, false, RunListener.NONE));
+ * r.metrics().get("cv").mean().weightedF1();
+ * </pre>
+ *
+ * <p>One run trains at a time per JVM (libtorch's seed and DJL's gradient collector are global);
+ * a second caller waits. Interrupting the calling thread stops training between batches with a
+ * {@link TrainingInterruptedException}; finished folds stay on disk.
+ */
+public final class ExperimentRunner {
+    private static final ReentrantLock TRAINING = new ReentrantLock();
+    /** Grid resolution of {@code oof-grid} fusion weights: multiples of 1/10 summing to 1. */
+    public static final int GRID_STEPS = 10;
+
+    private ExperimentRunner() {}
+
+    /**
+     * How to run.
+     *
+     * @param out      results root (null: {@code <home>/experiments/results})
+     * @param data     dataset root overriding the config's (null: the config's, else MERLAB_DATA, else MER-SIM)
+     * @param profile  quick, default or paper (null: default)
+     * @param force    delete earlier results of this config and profile and retrain (fusion: members too)
+     * @param listener progress callbacks (null: none)
+     */
+    public record Options(Path out, Path data, Profile profile, boolean force, RunListener listener) {
+        public Options {
+            out = out == null ? DatasetLocator.home().resolve("experiments").resolve("results") : out;
+            profile = profile == null ? Profile.DEFAULT : profile;
+            listener = listener == null ? RunListener.NONE : listener;
+        }
+
+        public static Options defaults() {
+            return new Options(null, null, null, false, null);
+        }
+    }
+
+    /**
+     * What a run produced.
+     *
+     * @param name         experiment name
+     * @param fusion       whether it is a decision-fusion system
+     * @param dir          its results folder
+     * @param metrics      per split ("cv", "test1", "test2"): mean, std and per-seed figures
+     * @param seeds        per-seed results (fold predictions included)
+     * @param foldsTrained folds trained by this call (members included)
+     * @param foldsReused  folds read back from disk
+     * @param seconds      wall time
+     * @param weights      fusion weights (null for a single model)
+     */
+    public record RunResult(String name, boolean fusion, Path dir, Map<String, SplitSummary> metrics, List<SeedResult> seeds,
+                            int foldsTrained, int foldsReused, double seconds, double[] weights) {
+        public Path metricsFile() {
+            return dir.resolve(ResultStore.METRICS_FILE);
+        }
+    }
+
+    /** Reads and runs a config file (fusion members are resolved relative to its folder). */
+    public static RunResult run(Path configFile, Options options) {
+        ExperimentConfig config = ExperimentConfigs.read(configFile);
+        return run(config, configFile.toAbsolutePath().getParent(), options);
+    }
+
+    /** Runs a config; {@code configDir} is where fusion member paths are resolved. */
+    public static RunResult run(ExperimentConfig config, Path configDir, Options options) {
+        ComputeDevice.configure(); // before anything starts the engine: fixes the thread count
+        try {
+            TRAINING.lockInterruptibly();
+        } catch (InterruptedException e) {
+            throw new TrainingInterruptedException("interrupted while waiting for another training run");
+        }
+        try {
+            Context ctx = new Context();
+            return config.isFusion() ? runFusion(config, configDir, options, ctx) : runSingle(config, options, true, ctx);
+        } finally {
+            TRAINING.unlock();
+        }
+    }
+
+    /** Epochs a run of this config may take under a profile (seeds × folds × epochs; members summed for a fusion). */
+    public static long plannedEpochs(ExperimentConfig config, Path configDir, Profile profile) {
+        if (!config.isFusion()) {
+            ExperimentConfig.Protocol p = profile.apply(config).protocol();
+            return (long) p.seeds().size() * p.folds() * p.epochs();
+        }
+        long sum = 0;
+        for (ExperimentConfig m : members(config, configDir).values()) sum += plannedEpochs(m, configDir, profile);
+        return sum;
+    }
+
+    /** Datasets opened during one call, shared by fusion members. */
+    private static final class Context {
+        final Map<Path, MerDataset> datasets = new HashMap<>();
+        Device device;
+        int trained;
+        int reused;
+
+        MerDataset open(Path root, RunListener l) {
+            Path key = root.toAbsolutePath().normalize();
+            return datasets.computeIfAbsent(key, k -> {
+                if (k.equals(DatasetLocator.defaultSimRoot()) && !DatasetLocator.isSynthetic(k)) {
+                    l.onMessage("generating the default MER-SIM in " + k + " (first use)");
+                }
+                return DatasetLocator.open(k, i -> {});
+            });
+        }
+
+        Device device() {
+            if (device == null) device = ComputeDevice.device();
+            return device;
+        }
+    }
+
+    // ---- one model ---------------------------------------------------------------------------
+
+    private static RunResult runSingle(ExperimentConfig config, Options o, boolean top, Context ctx) {
+        long t0 = System.nanoTime();
+        int trainedBefore = ctx.trained;
+        int reusedBefore = ctx.reused;
+        ExperimentConfig resolved = o.profile().apply(config);
+        ExperimentConfig.Protocol p = resolved.protocol();
+        Path root = DatasetLocator.resolve(o.data(), config.dataset()).toAbsolutePath().normalize();
+        RunListener l = o.listener();
+        if (top) l.onPlan((long) p.seeds().size() * p.folds() * p.epochs());
+        MerDataset ds = ctx.open(root, l);
+        ResultStore store = ResultStore.of(o.out(), resolved.name(), o.profile().id());
+        store.prepare(ResultStore.identity(resolved, root, null), o.force());
+
+        LabelSet train = ds.labels(Split.TRAIN);
+        int[] classes = train.classes();
+        Map<String, List<String>> testNames = new LinkedHashMap<>();
+        for (Split s : DeviceData.TEST_SPLITS) if (ds.hasSplit(s)) testNames.put(s.id(), ds.labels(s).names());
+
+        List<SeedResult> seeds = new ArrayList<>();
+        DeviceData data = null;
+        try {
+            for (long seed : p.seeds()) {
+                StratifiedKFold kf = new StratifiedKFold(classes, Emotion.COUNT, p.folds(), seed);
+                List<FoldResult> folds = new ArrayList<>();
+                for (int fold = 0; fold < p.folds(); fold++) {
+                    int[] held = kf.heldOut(fold);
+                    List<String> heldNames = new ArrayList<>(held.length);
+                    for (int r : held) heldNames.add(train.names().get(r));
+                    Optional<FoldResult> done = store.readFold(seed, fold, heldNames, testNames);
+                    FoldResult r;
+                    if (done.isPresent()) {
+                        r = done.get();
+                        ctx.reused++;
+                        l.onFoldEnd(resolved.name(), seed, fold, r, true);
+                    } else {
+                        if (data == null) data = DeviceData.load(resolved, ds, ctx.device());
+                        r = FoldTrainer.train(resolved, data, seed, fold, p.folds(), kf.training(fold), held, l);
+                        store.writeFold(r);
+                        ctx.trained++;
+                        l.onFoldEnd(resolved.name(), seed, fold, r, false);
+                    }
+                    folds.add(r);
+                }
+                seeds.add(aggregate(seed, folds));
+            }
+        } finally {
+            if (data != null) data.close();
+        }
+        Map<String, SplitSummary> metrics = summarise(seeds);
+        String device = ComputeDevice.describe(ctx.device());
+        Provenance prov = Provenance.capture(DatasetLocator.home(), device);
+        for (SeedResult s : seeds) writeSeed(store, resolved, o.profile(), root, prov, s, false);
+        writeEnsembleSubmissions(store, seeds);
+        double secs = (System.nanoTime() - t0) / 1e9;
+        Map<String, Object> runtime = runtime(device, ctx.trained - trainedBefore, ctx.reused - reusedBefore, secs);
+        writeMetrics(store, resolved, o.profile(), root, metrics, null, null, runtime, prov);
+        return new RunResult(resolved.name(), false, store.dir(), metrics, seeds, ctx.trained - trainedBefore,
+                ctx.reused - reusedBefore, secs, null);
+    }
+
+    /** The per-seed figures of method.md from its folds. */
+    static SeedResult aggregate(long seed, List<FoldResult> folds) {
+        double f1 = 0;
+        double acc = 0;
+        double mse = 0;
+        for (FoldResult f : folds) {
+            Score s = f.summary().heldOut();
+            f1 += Score.value(s.weightedF1());
+            acc += Score.value(s.accuracy());
+            mse += Score.value(s.mse());
+        }
+        int k = folds.size();
+        Score cv = Score.combine(f1 / k, acc / k, mse / k);
+        Map<String, SplitPredictions> tests = new LinkedHashMap<>();
+        Map<String, MerScore> scores = new LinkedHashMap<>();
+        for (String split : folds.get(0).tests().keySet()) {
+            List<SplitPredictions> parts = new ArrayList<>();
+            for (FoldResult f : folds) parts.add(f.tests().get(split));
+            SplitPredictions mean = SplitPredictions.meanOf(parts);
+            tests.put(split, mean);
+            scores.put(split, mean.score());
+        }
+        return new SeedResult(seed, folds, cv, tests, scores);
+    }
+
+    private static Map<String, SplitSummary> summarise(List<SeedResult> seeds) {
+        Map<String, SplitSummary> out = new LinkedHashMap<>();
+        List<Long> ids = seeds.stream().map(SeedResult::seed).toList();
+        out.put("cv", SplitSummary.of(ids, seeds.stream().map(SeedResult::cv).toList(), null));
+        for (String split : seeds.get(0).tests().keySet()) {
+            List<Score> scores = seeds.stream().map(s -> Score.of(s.testScores().get(split))).toList();
+            out.put(split, SplitSummary.of(ids, scores, Score.of(ensemble(seeds, split).score())));
+        }
+        return out;
+    }
+
+    /** Mean over seeds of the test scores (logits, or probabilities for a fusion) and valences. */
+    private static SplitPredictions ensemble(List<SeedResult> seeds, String split) {
+        List<DecisionFusion.Prediction> preds = seeds.stream().map(s -> s.prediction(split)).toList();
+        DecisionFusion.Prediction mean = DecisionFusion.meanOverFolds(preds);
+        return seeds.get(0).tests().get(split).with(mean.scores(), mean.valence());
+    }
+
+    /** seed.json, and per test split the submission and the class probabilities ({@code probabilities}: scores already are). */
+    private static void writeSeed(ResultStore store, ExperimentConfig resolved, Profile profile, Path root, Provenance prov,
+                                  SeedResult s, boolean probabilities) {
+        Map<String, Map<String, Object>> metrics = new LinkedHashMap<>();
+        Map<String, Object> cv = new LinkedHashMap<>(ExperimentConfigs.JSON.convertValue(s.cv(), Map.class));
+        List<Map<String, Object>> perFold = new ArrayList<>();
+        for (FoldResult f : s.folds()) {
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("fold", f.fold());
+            row.put("best_epoch", f.summary().bestEpoch());
+            row.put("epochs_run", f.summary().epochsRun());
+            row.putAll(ExperimentConfigs.JSON.convertValue(f.summary().heldOut(), Map.class));
+            perFold.add(row);
+        }
+        if (!perFold.isEmpty()) cv.put("folds", perFold);
+        metrics.put("cv", cv);
+        s.testScores().forEach((split, score) -> metrics.put(split, score.toMap()));
+        RunRecord record = new RunRecord(resolved, s.seed(), profile.id(), root.toString(), prov, metrics);
+        try {
+            Files.createDirectories(store.seedDir(s.seed()));
+            ResultStore.writeJson(store.seedDir(s.seed()).resolve("seed.json"), record);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        s.tests().forEach((split, pred) -> {
+            store.writeSubmission(store.seedDir(s.seed()).resolve("submission-" + split + ".csv"), pred.names(), pred.toPrediction());
+            store.writeProbabilities(store.seedDir(s.seed()).resolve("predictions-" + split + ".csv"), pred, probabilities);
+        });
+    }
+
+    private static void writeEnsembleSubmissions(ResultStore store, List<SeedResult> seeds) {
+        for (String split : seeds.get(0).tests().keySet()) {
+            SplitPredictions e = ensemble(seeds, split);
+            store.writeSubmission(store.dir().resolve("submission-" + split + ".csv"), e.names(), e.toPrediction());
+        }
+    }
+
+    private static Map<String, Object> runtime(String device, int trained, int reused, double secs) {
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("device", device);
+        r.put("threads", ComputeDevice.threads());
+        r.put("folds_trained", trained);
+        r.put("folds_reused", reused);
+        r.put("seconds", secs);
+        return r;
+    }
+
+    private static void writeMetrics(ResultStore store, ExperimentConfig resolved, Profile profile, Path root,
+                                     Map<String, SplitSummary> metrics, Map<String, Object> fusion,
+                                     Map<String, ExperimentConfig> members, Map<String, Object> runtime, Provenance prov) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("name", resolved.name());
+        m.put("description", resolved.description());
+        m.put("kind", fusion == null ? "single" : "fusion");
+        m.put("profile", profile.id());
+        m.put("epochs", resolved.protocol().epochs());
+        m.put("folds", resolved.protocol().folds());
+        m.put("seeds", metrics.get("cv").perSeed().stream().map(SplitSummary.SeedScore::seed).toList());
+        Map<String, Object> dataset = new LinkedHashMap<>();
+        dataset.put("path", root.toString());
+        dataset.put("synthetic", DatasetLocator.isSynthetic(root));
+        m.put("dataset", dataset);
+        m.put("metrics", metrics);
+        if (fusion != null) m.put("fusion", fusion);
+        m.put("config", resolved);
+        if (members != null) m.put("member_configs", members);
+        m.put("runtime", runtime);
+        m.put("provenance", prov);
+        try {
+            Files.createDirectories(store.dir());
+            ResultStore.writeJson(store.metricsFile(), m);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    // ---- decision-level fusion ---------------------------------------------------------------
+
+    private static Map<Path, ExperimentConfig> members(ExperimentConfig fusion, Path configDir) {
+        Map<Path, ExperimentConfig> out = new LinkedHashMap<>();
+        Path base = configDir == null ? DatasetLocator.home() : configDir;
+        for (int i = 0; i < fusion.fusion().members().size(); i++) {
+            Path file = base.resolve(fusion.fusion().members().get(i)).normalize();
+            ExperimentConfig c = ExperimentConfigs.read(file);
+            if (c.isFusion()) {
+                throw new ConfigException(file, "fusion", "a fusion member must be a single-model config", "list model configs as members");
+            }
+            out.put(file, c);
+        }
+        return out;
+    }
+
+    private static RunResult runFusion(ExperimentConfig fusion, Path configDir, Options o, Context ctx) {
+        long t0 = System.nanoTime();
+        Map<Path, ExperimentConfig> memberConfigs = members(fusion, configDir);
+        RunListener l = o.listener();
+        l.onPlan(plannedEpochs(fusion, configDir, o.profile()));
+        // members use the fusion's dataset choice: --data, else the fusion config's dataset, else each member's own
+        Path data = o.data() != null ? o.data()
+                : fusion.dataset() != null ? DatasetLocator.resolve(null, fusion.dataset()) : null;
+        Options memberOptions = new Options(o.out(), data, o.profile(), o.force(), l);
+        List<RunResult> members = new ArrayList<>();
+        Map<String, ExperimentConfig> resolvedMembers = new LinkedHashMap<>();
+        for (ExperimentConfig c : memberConfigs.values()) {
+            l.onMessage("member " + c.name());
+            RunResult r = runSingle(c, memberOptions, false, ctx);
+            members.add(r);
+            resolvedMembers.put(c.name(), o.profile().apply(c));
+        }
+        Path root = DatasetLocator.resolve(data, memberConfigs.values().iterator().next().dataset()).toAbsolutePath().normalize();
+
+        // seeds every member ran, in the first member's order
+        List<Long> seeds = new ArrayList<>();
+        for (SeedResult s : members.get(0).seeds()) {
+            boolean all = members.stream().allMatch(m -> m.seeds().stream().anyMatch(x -> x.seed() == s.seed()));
+            if (all) seeds.add(s.seed());
+        }
+        if (seeds.isEmpty()) {
+            throw new IllegalArgumentException(fusion.name() + ": its members share no seed — give them the same protocol.seeds");
+        }
+        List<List<SeedResult>> bySeed = new ArrayList<>(); // seed -> member results
+        for (long seed : seeds) {
+            List<SeedResult> row = new ArrayList<>();
+            for (RunResult m : members) row.add(m.seeds().stream().filter(x -> x.seed() == seed).findFirst().orElseThrow());
+            bySeed.add(row);
+        }
+        double[] weights;
+        boolean grid = "oof-grid".equals(fusion.fusion().weights());
+        if (grid) {
+            weights = null;
+            double best = Double.NEGATIVE_INFINITY;
+            for (double[] w : DecisionFusion.simplexGrid(members.size(), GRID_STEPS)) {
+                double sum = 0;
+                for (List<SeedResult> row : bySeed) sum += Score.value(fusedCv(row, w).combined());
+                double c = sum / bySeed.size();
+                if (weights == null || c > best) {
+                    best = c;
+                    weights = w;
+                }
+            }
+        } else {
+            weights = DecisionFusion.uniformWeights(members.size());
+        }
+        List<SeedResult> fused = new ArrayList<>();
+        for (int i = 0; i < seeds.size(); i++) fused.add(fuseSeed(seeds.get(i), bySeed.get(i), weights));
+
+        ExperimentConfig resolved = o.profile().apply(fusion);
+        ResultStore store = ResultStore.of(o.out(), resolved.name(), o.profile().id());
+        store.prepare(ResultStore.identity(resolved, root, resolvedMembers), true);
+        Map<String, SplitSummary> metrics = summarise(fused);
+        String device = ComputeDevice.describe(ctx.device());
+        Provenance prov = Provenance.capture(DatasetLocator.home(), device);
+        for (SeedResult s : fused) writeSeed(store, resolved, o.profile(), root, prov, s, true);
+        writeEnsembleSubmissions(store, fused);
+        Map<String, Object> info = new LinkedHashMap<>();
+        info.put("members", new ArrayList<>(resolvedMembers.keySet()));
+        info.put("member_results", members.stream().map(m -> m.dir().toString()).toList());
+        info.put("weights_mode", fusion.fusion().weights());
+        info.put("weights", weights);
+        if (grid) info.put("grid_steps", GRID_STEPS);
+        info.put("rule", "P = sum_s w_s softmax(mean-over-folds logits_s), v = sum_s w_s v_s; cv from the fused out-of-fold predictions"
+                + (grid ? " (weights chosen on the same out-of-fold predictions: cv is optimistic)" : ""));
+        int trained = members.stream().mapToInt(RunResult::foldsTrained).sum();
+        int reused = members.stream().mapToInt(RunResult::foldsReused).sum();
+        double secs = (System.nanoTime() - t0) / 1e9;
+        writeMetrics(store, resolved, o.profile(), root, metrics, info, resolvedMembers, runtime(device, trained, reused, secs), prov);
+        return new RunResult(resolved.name(), true, store.dir(), metrics, fused, trained, reused, secs, weights);
+    }
+
+    /** Fused out-of-fold CV figure of one seed: per fold P = Σ w softmax(logits), v = Σ w v; then method.md's mean over folds. */
+    static Score fusedCv(List<SeedResult> members, double[] w) {
+        int k = members.get(0).folds().size();
+        double f1 = 0;
+        double acc = 0;
+        double mse = 0;
+        for (int fold = 0; fold < k; fold++) {
+            SplitPredictions s = fusedHeldOut(members, fold, w);
+            MerScore score = s.score();
+            f1 += score.weightedF1();
+            acc += score.accuracy();
+            mse += score.mse();
+        }
+        return Score.combine(f1 / k, acc / k, mse / k);
+    }
+
+    private static SplitPredictions fusedHeldOut(List<SeedResult> members, int fold, double[] w) {
+        List<DecisionFusion.Prediction> preds = new ArrayList<>();
+        SplitPredictions first = members.get(0).folds().get(fold).heldOut();
+        for (SeedResult m : members) {
+            SplitPredictions h = m.folds().get(fold).heldOut();
+            if (!h.names().equals(first.names())) {
+                throw new IllegalStateException("fusion members hold out different samples in fold " + fold
+                        + " (different dataset or folds?)");
+            }
+            preds.add(h.toPrediction());
+        }
+        DecisionFusion.Prediction p = DecisionFusion.acrossStructures(preds, w);
+        return first.with(p.scores(), p.valence());
+    }
+
+    private static SeedResult fuseSeed(long seed, List<SeedResult> members, double[] w) {
+        int k = members.get(0).folds().size();
+        List<FoldResult> folds = new ArrayList<>();
+        for (int fold = 0; fold < k; fold++) {
+            SplitPredictions held = fusedHeldOut(members, fold, w);
+            FoldSummary s = new FoldSummary("fusion", seed, fold, k, 0, held.size(), 0, 0, 0, false, Score.of(held.score()),
+                    List.of(), Map.of(), null, null, 0, "");
+            folds.add(new FoldResult(s, held, Map.of()));
+        }
+        Score cv = fusedCv(members, w);
+        Map<String, SplitPredictions> tests = new LinkedHashMap<>();
+        Map<String, MerScore> scores = new LinkedHashMap<>();
+        for (String split : members.get(0).tests().keySet()) {
+            List<DecisionFusion.Prediction> preds = members.stream().map(m -> m.prediction(split)).toList();
+            DecisionFusion.Prediction p = DecisionFusion.acrossStructures(preds, w);
+            SplitPredictions fusedSplit = members.get(0).tests().get(split).with(p.scores(), p.valence());
+            tests.put(split, fusedSplit);
+            scores.put(split, fusedSplit.score());
+        }
+        return new SeedResult(seed, folds, cv, tests, scores);
+    }
+}
