@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "merlab", mixinStandardHelpOptions = true, version = "merlab 0.1.0",
         description = "Multimodal emotion recognition (MER 2023) research toolkit.",
-        subcommands = {SimCommand.class, ScoreCommand.class, BenchCommand.class, RunCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {SimCommand.class, ScoreCommand.class, BenchCommand.class, RunCommand.class, ExtractCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
     static {
         // DJL must never reach the network (platform.md); every path that may start it goes through here.
