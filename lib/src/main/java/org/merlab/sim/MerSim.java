@@ -48,13 +48,17 @@ public final class MerSim {
         int l = spec.latentDim();
         centroids = new double[Emotion.COUNT][l];
         for (double[] c : centroids) for (int j = 0; j < l; j++) c[j] = spec.classSeparation() * rng.nextGaussian();
-        // One latent axis, shared by audio and video, orders the classes by valence, so classes with
-        // close valence are the ones confused (as in MER 2023), and carries the within-class valence.
-        int valenceAxis = spec.visualLatentStart();
+        // Three latent axes order the class centroids by mean valence, so classes with close valence
+        // are the ones confused (as in MER 2023), and carry the readable within-class valence: one
+        // seen by audio only (axis 0), one by both (the first shared axis), one by video only (the
+        // last axis). Each modality alone reads two of the three, fused models all three.
+        int[] valenceAxes = {0, spec.visualLatentStart(), l - 1};
         double[] centred = centredClassValence();
-        for (int c = 0; c < Emotion.COUNT; c++) centroids[c][valenceAxis] = spec.classSeparation() * spec.valenceAxisScale() * centred[c];
         valenceDirection = new double[l];
-        valenceDirection[valenceAxis] = 1;
+        for (int axis : valenceAxes) {
+            for (int c = 0; c < Emotion.COUNT; c++) centroids[c][axis] = spec.classSeparation() * spec.valenceAxisScale() * centred[c];
+            valenceDirection[axis] = 1 / Math.sqrt(valenceAxes.length);
+        }
         int audioDims = spec.audioLatentEnd();
         int visualDims = l - spec.visualLatentStart();
         // Layers drift smoothly between two random projections: neighbouring layers stay correlated.

@@ -7,8 +7,9 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
  * (docs/mer-sim-calibration.md); any subset can be overridden from JSON ({@code ./merlab sim --spec}).
  *
  * <p>Per clip: a latent emotional state {@code z = centroid[class] + withinSpread · ε} in
- * {@code latentDim} dimensions; latent axis {@code visualLatentStart} (seen by both modalities) orders the
- * class centroids by their mean valence ({@code valenceAxisScale}) and carries the within-class valence. Audio features see latent dims {@code [0, audioLatentEnd)}, visual
+ * {@code latentDim} dimensions; three latent axes (0: audio only, {@code visualLatentStart}: shared, the last:
+ * video only) order the class centroids by their mean valence ({@code valenceAxisScale}) and carry the
+ * readable within-class valence. Audio features see latent dims {@code [0, audioLatentEnd)}, visual
  * ones {@code [visualLatentStart, latentDim)}: the overlap is shared, the rest complementary. Each
  * feature is {@code gain · P z_m + nuisanceGain · Q speaker + noise · ε}, with its own random
  * projections P, Q into its dimension. Valence = class mean + a within-class part of which the
@@ -45,11 +46,11 @@ public record SimSpec(
         // Tuned with environment/calibration/proxy_check.py (see docs/mer-sim-calibration.md).
         return new SimSpec(2023, 3373, 411, 412,
                 12, 10, 6,
-                0.7, 1.5, 1.0,
-                0.854, 0.45,
+                0.7, 1.0, 1.0,
+                0.854, 0.7,
                 300, 1.0,
-                0.04, 0.30, 0.19, 19, 0.9, 1.0,
-                0.20, 0.19, 1.0,
+                0.045, 0.345, 0.22, 19, 0.9, 1.0,
+                0.205, 0.22, 1.0,
                 1.8);
     }
 
