@@ -5,8 +5,8 @@ Trains the model of experiments/attention-hl-mr.json -- the MER 2023 official at
 [HL, MR, MR], per-branch MLP Linear(256)-ReLU-Dropout-Linear(128)-ReLU-Dropout, attention MLP on the
 concatenation, fc_att = Linear(128, 3) without softmax, separate heads, loss CE + MSE -- with the
 official protocol (Adam lr 1e-3, weight decay 1e-5, batch 32, shuffled each epoch, held-out part
-evaluated in one batch after each epoch) and prints JSON timings: one epoch, and a whole 5-fold CV
-of EPOCHS epochs per fold. Same work as merlab's engine, so the ratio of the two times is the cost
+evaluated in one batch after each epoch) and prints JSON timings: one epoch, and SEEDS whole 5-fold CVs
+of EPOCHS epochs per fold, one model after another (`cv_seconds` is the total). Same work as merlab's engine, so the ratio of the two times is the cost
 of the JVM/DJL path. Uses the Debian python3-torch (/usr/bin/python3).
 
     /usr/bin/python3 environment/bench/reference_train.py --data /tmp/sim --epochs 8 --threads 2
@@ -106,6 +106,7 @@ def main():
     ap.add_argument('--batch', type=int, default=32)
     ap.add_argument('--threads', type=int, default=2)
     ap.add_argument('--seed', type=int, default=0)
+    ap.add_argument('--seeds', type=int, default=1, help='seeds seed..seed+n-1, each a full k-fold CV, one after another')
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.set_num_interop_threads(1)
@@ -119,18 +120,19 @@ def main():
         v = rng.uniform(-5, 5, 3373).astype(np.float32)
     xs = [torch.from_numpy(x) for x in xs]
     yt, vt = torch.from_numpy(y).long(), torch.from_numpy(v)
-    fold = folds(y, a.folds, a.seed)
     t0 = time.perf_counter()
     all_epochs, steps = [], 0
-    for k in range(a.folds):
-        tr, te = np.flatnonzero(fold != k), np.flatnonzero(fold == k)
-        e, s = train_fold(xs, yt, vt, torch.from_numpy(tr), torch.from_numpy(te), a.epochs, a.batch, a.seed * 100 + k)
-        all_epochs += e
-        steps += s
+    for seed in range(a.seed, a.seed + a.seeds):
+        fold = folds(y, a.folds, seed)
+        for k in range(a.folds):
+            tr, te = np.flatnonzero(fold != k), np.flatnonzero(fold == k)
+            e, s = train_fold(xs, yt, vt, torch.from_numpy(tr), torch.from_numpy(te), a.epochs, a.batch, seed * 100 + k)
+            all_epochs += e
+            steps += s
     cv = time.perf_counter() - t0
     steady = sorted(all_epochs)[len(all_epochs) // 2]
     print(json.dumps({'torch': torch.__version__, 'threads': torch.get_num_threads(), 'epochs_per_fold': a.epochs,
-                      'folds': a.folds, 'steps': steps, 'cv_seconds': cv, 'epoch_seconds_median': steady,
+                      'folds': a.folds, 'seeds': a.seeds, 'models': a.folds * a.seeds, 'steps': steps, 'cv_seconds': cv, 'epoch_seconds_median': steady,
                       'first_epoch_seconds': all_epochs[0], 'steps_per_second': steps / cv}))
 
 

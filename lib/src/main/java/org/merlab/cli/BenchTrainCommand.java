@@ -29,11 +29,13 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "train", mixinStandardHelpOptions = true,
-        description = {"Time training: one epoch and one 5-fold CV (seed 0, EPOCHS epochs",
-                "per fold) of a config (default experiments/attention-hl-mr.json) on",
-                "MER-SIM, then the same model and protocol in PyTorch",
+        description = {"Time training: SEEDS x 5-fold CV (EPOCHS epochs per fold) of a config",
+                "(default experiments/attention-hl-mr.json) on MER-SIM with the batched",
+                "engine (all folds x seeds as one computation; --engine sequential for the",
+                "old one), then the same models one after another in PyTorch",
                 "(environment/bench/reference_train.py, Debian python3-torch) with the",
-                "same thread count; prints both, their ratio, and JSON."})
+                "same thread count; prints both, their ratio, per-step time, GFLOP/s against",
+                "the measured matmul peak, peak memory, and JSON."})
 final class BenchTrainCommand implements Callable<Integer> {
     @Option(names = "--data", description = "Dataset root (default: MER-SIM under data/mer-sim, generated if missing).")
     Path data;
@@ -43,6 +45,12 @@ final class BenchTrainCommand implements Callable<Integer> {
 
     @Option(names = "--epochs", defaultValue = "8", description = "Epochs per fold (default: ${DEFAULT-VALUE}, the quick profile).")
     int epochs;
+
+    @Option(names = "--seeds", defaultValue = "3", description = "Seeds 0..n-1, each a full CV (default: ${DEFAULT-VALUE}).")
+    int seeds;
+
+    @Option(names = "--engine", defaultValue = "batched", description = "batched (default) or sequential.")
+    String engine;
 
     @Option(names = "--no-reference", description = "Skip the PyTorch reference.")
     boolean noReference;
@@ -56,7 +64,11 @@ final class BenchTrainCommand implements Callable<Integer> {
         Path cfgFile = config == null ? home.resolve("experiments").resolve("attention-hl-mr.json") : config;
         ExperimentConfig c = ExperimentConfigs.read(cfgFile);
         if (c.isFusion()) throw new Main.UserError(cfgFile + ": time a single-model config, not a fusion");
-        c = c.withProtocol(c.protocol().withEpochsAndSeeds(epochs, List.of(0L)));
+        List<Long> seedList = new ArrayList<>();
+        for (long s = 0; s < seeds; s++) seedList.add(s);
+        c = c.withProtocol(c.protocol().withEpochsAndSeeds(epochs, seedList));
+        System.setProperty("merlab.engine", engine);
+        double peak = org.merlab.train.TrainingBench.matmulPeakGflops(2048, 5);
         Path root = DatasetLocator.resolve(data, c.dataset()).toAbsolutePath().normalize();
         Path out = Files.createTempDirectory("merlab-bench-train-");
         List<Double> epochSeconds = Collections.synchronizedList(new ArrayList<>());
@@ -88,11 +100,20 @@ final class BenchTrainCommand implements Callable<Integer> {
         }
         double cvSeconds = 0;
         long steps = 0;
+        long maxSteps = 0;
+        long evalRows = 0;
         int batch = c.protocol().batchSize();
         for (FoldResult f : folds) {
             cvSeconds += f.summary().seconds();
-            steps += (long) f.summary().epochsRun() * ((f.summary().trainSamples() + batch - 1) / batch);
+            long s = (long) f.summary().epochsRun() * ((f.summary().trainSamples() + batch - 1) / batch);
+            steps += s;
+            maxSteps = Math.max(maxSteps, s);
+            evalRows += (long) f.summary().epochsRun() * f.summary().heldOutSamples();
         }
+        long macs = org.merlab.train.TrainingBench.macsPerSample(c, root);
+        // training: forward + backward ≈ 3 forwards; held-out evaluation: one forward per epoch (tests ignored)
+        double flops = 2.0 * macs * (3.0 * steps * batch + evalRows);
+        double gflops = flops / cvSeconds / 1e9;
         List<Double> sorted = new ArrayList<>(epochSeconds);
         Collections.sort(sorted);
         double epochMedian = sorted.get(sorted.size() / 2);
@@ -109,6 +130,16 @@ final class BenchTrainCommand implements Callable<Integer> {
         merlab.put("first_epoch_seconds", epochSeconds.get(0));
         merlab.put("cv_seconds", cvSeconds);
         merlab.put("steps_per_second", steps / cvSeconds);
+        merlab.put("engine", engine);
+        merlab.put("seeds", seeds);
+        merlab.put("models", folds.size());
+        merlab.put("batched_steps", maxSteps);
+        merlab.put("seconds_per_batched_step", engine.equals("sequential") ? null : cvSeconds / maxSteps);
+        merlab.put("seconds_per_model_step", cvSeconds / steps);
+        merlab.put("macs_per_sample", macs);
+        merlab.put("gflops", gflops);
+        merlab.put("matmul_peak_gflops", peak);
+        merlab.put("fraction_of_peak", gflops / peak);
         merlab.put("wall_seconds_with_loading", wall);
         merlab.put("peak_heap_mb", heapPeak / 1e6);
         merlab.put("peak_rss_mb", peakRssMb());
@@ -124,7 +155,7 @@ final class BenchTrainCommand implements Callable<Integer> {
 
         System.out.printf(Locale.ROOT, "%s on %s (%d cores), %s%n", c.name(), root, Runtime.getRuntime().availableProcessors(),
                 merlab.get("device"));
-        System.out.printf(Locale.ROOT, "%-22s %12s %12s %12s %12s%n", "", "epoch s", "5-fold CV s", "steps/s", "peak heap MB");
+        System.out.printf(Locale.ROOT, "%-22s %12s %12s %12s %12s%n", "", "epoch s", "all CVs s", "steps/s", "peak heap MB");
         System.out.printf(Locale.ROOT, "%-22s %12.3f %12.2f %12.1f %12.0f%n", "merlab (DJL)", epochMedian, cvSeconds, steps / cvSeconds,
                 heapPeak / 1e6);
         if (reference != null && reference.containsKey("cv_seconds")) {
@@ -138,8 +169,12 @@ final class BenchTrainCommand implements Callable<Integer> {
         } else if (reference != null) {
             System.out.println("PyTorch reference: " + reference.get("skipped"));
         }
-        System.out.printf(Locale.ROOT, "CV weighted F1 %.4f, MSE %.4f (%d epochs per fold, seed 0)%n",
-                merlab.get("cv_weighted_f1"), merlab.get("cv_mse"), epochs);
+        System.out.printf(Locale.ROOT, "%s engine, %d models (%d seeds x 5 folds): %.2f ms per model-step%s; %.1f GFLOP/s of a"
+                        + " %.1f GFLOP/s matmul peak (%.0f %%); peak RSS %.0f MB%n", engine, folds.size(), seeds,
+                1e3 * cvSeconds / steps, engine.equals("sequential") ? "" : String.format(Locale.ROOT, ", %.2f ms per batched step",
+                        1e3 * cvSeconds / maxSteps), gflops, peak, 100 * gflops / peak, peakRssMb());
+        System.out.printf(Locale.ROOT, "CV weighted F1 %.4f, MSE %.4f (%d epochs per fold, %d seeds)%n",
+                merlab.get("cv_weighted_f1"), merlab.get("cv_mse"), epochs, seeds);
         System.out.println(ExperimentConfigs.JSON.writeValueAsString(all));
         return 0;
     }
@@ -152,7 +187,7 @@ final class BenchTrainCommand implements Callable<Integer> {
             return skipped;
         }
         ProcessBuilder pb = new ProcessBuilder(python, script.toString(), "--data", root.toString(), "--epochs",
-                Integer.toString(epochs), "--threads", Integer.toString(Math.max(1, threads)));
+                Integer.toString(epochs), "--seeds", Integer.toString(seeds), "--threads", Integer.toString(Math.max(1, threads)));
         pb.redirectErrorStream(true);
         Process p;
         try {

@@ -3,6 +3,7 @@ package org.merlab.cli;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -31,10 +32,13 @@ import picocli.CommandLine.Parameters;
                 "per seed a 5-fold CV on train; test1/test2 predicted by the mean of",
                 "the fold models; metrics.json and MER submission files written to",
                 "OUT/<name>/<profile>/. Finished folds stay on disk: a rerun, or a run",
-                "after Ctrl-C, resumes. A fusion config runs or reuses its members."})
+                "after Ctrl-C, resumes. A fusion config runs or reuses its members.",
+                "Folds x seeds train as one batched computation (-Dmerlab.engine=sequential:",
+                "one after another)."})
 final class RunCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "CONFIG", description = "Experiment config (JSON).")
-    Path config;
+    @Parameters(arity = "1..*", paramLabel = "CONFIG", description = {"Experiment config(s) (JSON). Several configs that differ",
+            "only in the one feature they read (the layer sweep hl-L00..hl-L24) train together as one batch."})
+    List<Path> configs;
 
     @Option(names = "--data", description = "Dataset root (default: the config's, else MERLAB_DATA, else MER-SIM under data/mer-sim).")
     Path data;
@@ -55,9 +59,12 @@ final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Profile prof = Profile.parse(profile);
+        Path config = configs.get(0);
         ExperimentConfig cfg = ExperimentConfigs.read(config);
-        Path configDir = config.toAbsolutePath().getParent();
-        long total = ExperimentRunner.plannedEpochs(cfg, configDir, prof);
+        long total = 0;
+        for (Path c : configs) {
+            total += ExperimentRunner.plannedEpochs(ExperimentConfigs.read(c), c.toAbsolutePath().getParent(), prof);
+        }
         AtomicLong done = new AtomicLong();
         AtomicInteger trained = new AtomicInteger();
         CountDownLatch finished = new CountDownLatch(1);
@@ -72,8 +79,9 @@ final class RunCommand implements Callable<Integer> {
             }
         }, "merlab-run-interrupt");
         Runtime.getRuntime().addShutdownHook(hook);
-        ExperimentRunner.RunResult result;
-        try (ProgressBar bar = new ProgressBar(cfg.name(), total, "epochs", quiet)) {
+        List<ExperimentRunner.RunResult> results;
+        String label = configs.size() == 1 ? cfg.name() : configs.size() + " configs";
+        try (ProgressBar bar = new ProgressBar(label, total, "epochs", quiet)) {
             RunListener listener = new RunListener() {
                 @Override
                 public void onEpoch(String experiment, long seed, int fold, EpochStats stats) {
@@ -94,7 +102,8 @@ final class RunCommand implements Callable<Integer> {
                 }
             };
             var options = new ExperimentRunner.Options(out, data, prof, force, listener);
-            result = ExperimentRunner.run(config, options);
+            results = configs.size() == 1 ? List.of(ExperimentRunner.run(config, options))
+                    : ExperimentRunner.runSweep(configs, options);
         } catch (TrainingInterruptedException e) {
             System.err.println();
             System.err.println("merlab run: interrupted; " + trained.get() + " fold(s) finished in this call are kept"
@@ -110,7 +119,7 @@ final class RunCommand implements Callable<Integer> {
                 // the hook is running: nothing to remove
             }
         }
-        printSummary(result, prof);
+        for (ExperimentRunner.RunResult result : results) printSummary(result, prof);
         return 0;
     }
 

@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
 import org.merlab.data.Emotion;
+import org.merlab.data.FeatureName;
 import org.merlab.data.LabelSet;
 import org.merlab.data.MerDataset;
 import org.merlab.data.Split;
@@ -37,6 +38,11 @@ import org.merlab.model.DecisionFusion;
  *         new ExperimentRunner.Options(null, null, Profile.QUICK, false, RunListener.NONE));
  * r.metrics().get("cv").mean().weightedF1();
  * </pre>
+ *
+ * <p>Engine: the missing (seed, fold) models of a config are trained together as one batched computation
+ * ({@link BatchedTrainer}: parameters stacked on a model axis, each model with its own data order, optimizer
+ * state, best epoch and early stop); {@code -Dmerlab.engine=sequential} trains them one after another
+ * ({@link FoldTrainer}). {@link #runSweep} also batches configs that differ only in the feature they read.
  *
  * <p>One run trains at a time per JVM (libtorch's seed and DJL's gradient collector are global);
  * a second caller waits. Interrupting the calling thread stops training between batches with a
@@ -148,17 +154,48 @@ public final class ExperimentRunner {
 
     // ---- one model ---------------------------------------------------------------------------
 
+    /** One single-model config between finding its finished folds and writing its results. */
+    private static final class Pending {
+        final long t0 = System.nanoTime();
+        int trained;
+        int reused;
+        ExperimentConfig resolved;
+        Path root;
+        MerDataset ds;
+        ResultStore store;
+        final Map<Long, FoldResult[]> bySeed = new LinkedHashMap<>();
+        final List<BatchedTrainer.Job> jobs = new ArrayList<>();
+    }
+
     private static RunResult runSingle(ExperimentConfig config, Options o, boolean top, Context ctx) {
-        long t0 = System.nanoTime();
-        int trainedBefore = ctx.trained;
-        int reusedBefore = ctx.reused;
+        Pending pd = prepare(config, o, top, ctx);
+        if (!pd.jobs.isEmpty()) {
+            try (DeviceData data = DeviceData.load(pd.resolved, pd.ds, ctx.device())) {
+                BatchedTrainer.train(pd.resolved, data, pd.resolved.protocol().folds(), pd.jobs, o.listener(),
+                        r -> finishedFold(pd, r, o.listener(), ctx));
+            }
+        }
+        return finish(pd, o, ctx);
+    }
+
+    /**
+     * Resolves the config, opens its results folder, reads back finished folds, and either trains the missing
+     * (seed, fold) pairs one after another ({@code -Dmerlab.engine=sequential}) or leaves them in {@code jobs}
+     * for the batched engine.
+     */
+    private static Pending prepare(ExperimentConfig config, Options o, boolean top, Context ctx) {
+        Pending pd = new Pending();
         ExperimentConfig resolved = o.profile().apply(config);
+        pd.resolved = resolved;
         ExperimentConfig.Protocol p = resolved.protocol();
         Path root = DatasetLocator.resolve(o.data(), config.dataset()).toAbsolutePath().normalize();
+        pd.root = root;
         RunListener l = o.listener();
         if (top) l.onPlan((long) p.seeds().size() * p.folds() * p.epochs());
         MerDataset ds = ctx.open(root, l);
+        pd.ds = ds;
         ResultStore store = ResultStore.of(o.out(), resolved.name(), o.profile().id());
+        pd.store = store;
         store.prepare(ResultStore.identity(resolved, root, null), o.force());
 
         LabelSet train = ds.labels(Split.TRAIN);
@@ -166,46 +203,176 @@ public final class ExperimentRunner {
         Map<String, List<String>> testNames = new LinkedHashMap<>();
         for (Split s : DeviceData.TEST_SPLITS) if (ds.hasSplit(s)) testNames.put(s.id(), ds.labels(s).names());
 
-        List<SeedResult> seeds = new ArrayList<>();
         DeviceData data = null;
         try {
+            boolean batched = BatchedTrainer.enabled();
             for (long seed : p.seeds()) {
                 StratifiedKFold kf = new StratifiedKFold(classes, Emotion.COUNT, p.folds(), seed);
-                List<FoldResult> folds = new ArrayList<>();
+                FoldResult[] folds = new FoldResult[p.folds()];
+                pd.bySeed.put(seed, folds);
                 for (int fold = 0; fold < p.folds(); fold++) {
                     int[] held = kf.heldOut(fold);
                     List<String> heldNames = new ArrayList<>(held.length);
                     for (int r : held) heldNames.add(train.names().get(r));
                     Optional<FoldResult> done = store.readFold(seed, fold, heldNames, testNames);
-                    FoldResult r;
                     if (done.isPresent()) {
-                        r = done.get();
+                        folds[fold] = done.get();
                         ctx.reused++;
-                        l.onFoldEnd(resolved.name(), seed, fold, r, true);
+                        pd.reused++;
+                        l.onFoldEnd(resolved.name(), seed, fold, done.get(), true);
+                    } else if (batched) {
+                        pd.jobs.add(new BatchedTrainer.Job(seed, fold, kf.training(fold), held));
                     } else {
                         if (data == null) data = DeviceData.load(resolved, ds, ctx.device());
-                        r = FoldTrainer.train(resolved, data, seed, fold, p.folds(), kf.training(fold), held, l);
-                        store.writeFold(r);
-                        ctx.trained++;
-                        l.onFoldEnd(resolved.name(), seed, fold, r, false);
+                        FoldResult r = FoldTrainer.train(resolved, data, seed, fold, p.folds(), kf.training(fold), held, l);
+                        finishedFold(pd, r, l, ctx);
                     }
-                    folds.add(r);
                 }
-                seeds.add(aggregate(seed, folds));
             }
         } finally {
             if (data != null) data.close();
         }
+        return pd;
+    }
+
+    private static void finishedFold(Pending pd, FoldResult r, RunListener l, Context ctx) {
+        pd.store.writeFold(r);
+        ctx.trained++;
+        pd.trained++;
+        l.onFoldEnd(pd.resolved.name(), r.summary().seed(), r.summary().fold(), r, false);
+        pd.bySeed.get(r.summary().seed())[r.summary().fold()] = r;
+    }
+
+    /** Per-seed and over-seed metrics, seed files, submissions and metrics.json of a config whose folds are all done. */
+    private static RunResult finish(Pending pd, Options o, Context ctx) {
+        ExperimentConfig resolved = pd.resolved;
+        ResultStore store = pd.store;
+        Path root = pd.root;
+        List<SeedResult> seeds = new ArrayList<>();
+        for (Map.Entry<Long, FoldResult[]> e : pd.bySeed.entrySet()) seeds.add(aggregate(e.getKey(), List.of(e.getValue())));
         Map<String, SplitSummary> metrics = summarise(seeds);
         String device = ComputeDevice.describe(ctx.device());
         Provenance prov = Provenance.capture(DatasetLocator.home(), device);
         for (SeedResult s : seeds) writeSeed(store, resolved, o.profile(), root, prov, s, false);
         writeEnsembleSubmissions(store, seeds);
-        double secs = (System.nanoTime() - t0) / 1e9;
-        Map<String, Object> runtime = runtime(device, ctx.trained - trainedBefore, ctx.reused - reusedBefore, secs);
+        double secs = (System.nanoTime() - pd.t0) / 1e9;
+        Map<String, Object> runtime = runtime(device, pd.trained, pd.reused, secs);
         writeMetrics(store, resolved, o.profile(), root, metrics, null, null, runtime, prov);
-        return new RunResult(resolved.name(), false, store.dir(), metrics, seeds, ctx.trained - trainedBefore,
-                ctx.reused - reusedBefore, secs, null);
+        return new RunResult(resolved.name(), false, store.dir(), metrics, seeds, pd.trained, pd.reused, secs, null);
+    }
+
+    // ---- several configs: a layer sweep -------------------------------------------------------
+
+    /**
+     * Runs several configs. Single-model configs identical except for the one feature they read (e.g. the
+     * 25 HuBERT layers of the layer sweep: same structure, widths, protocol and dataset) are trained together by the
+     * batched engine, folds × seeds × configs as one computation; the rest run one by one as {@link #run(Path, Options)}.
+     * Results land per config exactly as with {@code run}. Returns the results in the order given.
+     */
+    public static List<RunResult> runSweep(List<Path> configFiles, Options options) {
+        ComputeDevice.configure();
+        try {
+            TRAINING.lockInterruptibly();
+        } catch (InterruptedException e) {
+            throw new TrainingInterruptedException("interrupted while waiting for another training run");
+        }
+        try {
+            Context ctx = new Context();
+            RunResult[] out = new RunResult[configFiles.size()];
+            Map<String, List<Integer>> groups = new LinkedHashMap<>();
+            List<ExperimentConfig> configs = new ArrayList<>();
+            for (int i = 0; i < configFiles.size(); i++) {
+                ExperimentConfig c = ExperimentConfigs.read(configFiles.get(i));
+                configs.add(c);
+                String key = c.isFusion() || !BatchedTrainer.enabled() ? "#" + i : sweepKey(c, options);
+                groups.computeIfAbsent(key, x -> new ArrayList<>()).add(i);
+            }
+            RunListener l = options.listener();
+            long planned = 0;
+            for (int i = 0; i < configs.size(); i++) {
+                planned += plannedEpochs(configs.get(i), configFiles.get(i).toAbsolutePath().getParent(), options.profile());
+            }
+            l.onPlan(planned);
+            Options quiet = new Options(options.out(), options.data(), options.profile(), options.force(),
+                    new RunListener() {
+                        @Override
+                        public void onEpoch(String experiment, long seed, int fold, EpochStats stats) {
+                            l.onEpoch(experiment, seed, fold, stats);
+                        }
+
+                        @Override
+                        public void onFoldStart(String experiment, long seed, int fold, int epochs) {
+                            l.onFoldStart(experiment, seed, fold, epochs);
+                        }
+
+                        @Override
+                        public void onFoldEnd(String experiment, long seed, int fold, FoldResult r, boolean reused) {
+                            l.onFoldEnd(experiment, seed, fold, r, reused);
+                        }
+
+                        @Override
+                        public void onMessage(String message) {
+                            l.onMessage(message);
+                        }
+                    });
+            for (List<Integer> members : groups.values()) {
+                if (members.size() == 1) {
+                    int i = members.get(0);
+                    ExperimentConfig c = configs.get(i);
+                    out[i] = c.isFusion() ? runFusion(c, configFiles.get(i).toAbsolutePath().getParent(), quiet, ctx)
+                            : runSingle(c, quiet, false, ctx);
+                    continue;
+                }
+                List<Pending> pending = new ArrayList<>();
+                for (int i : members) pending.add(prepare(configs.get(i), quiet, false, ctx));
+                List<ExperimentConfig> resolved = new ArrayList<>();
+                List<DeviceData> sources = new ArrayList<>();
+                List<BatchedTrainer.Job> jobs = new ArrayList<>();
+                Map<Integer, Pending> bySource = new HashMap<>();
+                try {
+                    for (Pending pd : pending) {
+                        if (pd.jobs.isEmpty()) continue;
+                        int src = sources.size();
+                        sources.add(DeviceData.load(pd.resolved, pd.ds, ctx.device()));
+                        resolved.add(pd.resolved);
+                        bySource.put(src, pd);
+                        for (BatchedTrainer.Job j : pd.jobs) {
+                            jobs.add(new BatchedTrainer.Job(j.seed(), j.fold(), j.trainRows(), j.heldRows(), src));
+                        }
+                    }
+                    if (!jobs.isEmpty()) {
+                        int folds = resolved.get(0).protocol().folds();
+                        Map<String, Integer> sourceOf = new HashMap<>();
+                        for (int s = 0; s < resolved.size(); s++) sourceOf.put(resolved.get(s).name(), s);
+                        BatchedTrainer.train(resolved, sources, folds, jobs, quiet.listener(),
+                                r -> finishedFold(bySource.get(sourceOf.get(r.summary().experiment())), r, quiet.listener(), ctx));
+                    }
+                } finally {
+                    for (DeviceData d : sources) d.close();
+                }
+                for (int m = 0; m < members.size(); m++) out[members.get(m)] = finish(pending.get(m), quiet, ctx);
+            }
+            return List.of(out);
+        } finally {
+            TRAINING.unlock();
+        }
+    }
+
+    /**
+     * Configs with the same key train together: everything but name, description and the (single) feature equal,
+     * the same dataset, and one feature each.
+     */
+    private static String sweepKey(ExperimentConfig c, Options o) {
+        ExperimentConfig resolved = o.profile().apply(c);
+        List<List<FeatureName>> f = resolved.featureNames();
+        if (f.size() != 1 || f.get(0).size() != 1) return "#single:" + c.name();
+        com.fasterxml.jackson.databind.node.ObjectNode tree = ExperimentConfigs.JSON.valueToTree(resolved);
+        tree.remove("name");
+        tree.remove("description");
+        tree.remove("features");
+        Path root = DatasetLocator.resolve(o.data(), c.dataset()).toAbsolutePath().normalize();
+        FeatureName fn = f.get(0).get(0);
+        return root + "|" + (fn.isAudio() ? "audio" : fn.directory()) + "|" + tree;
     }
 
     /** The per-seed figures of method.md from its folds. */

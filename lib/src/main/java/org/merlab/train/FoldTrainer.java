@@ -207,7 +207,7 @@ final class FoldTrainer {
         }
     }
 
-    private record Eval(float[][] logits, float[] valence, Map<String, float[]> attention, Map<String, Integer> widths) {}
+    record Eval(float[][] logits, float[] valence, Map<String, float[]> attention, Map<String, Integer> widths) {}
 
     /** One eval-mode forward over all rows; everything it creates is closed before returning. */
     private static Eval evaluate(MerModel model, ParameterStore ps, NDList inputs) {
@@ -232,7 +232,7 @@ final class FoldTrainer {
         }
     }
 
-    private static Map<String, AttentionSummary> attention(ExperimentConfig config, MerModel model, Eval held, int[] trueClass) {
+    static Map<String, AttentionSummary> attention(ExperimentConfig config, MerModel model, Eval held, int[] trueClass) {
         Map<String, AttentionSummary> out = new LinkedHashMap<>();
         for (Map.Entry<String, float[]> e : held.attention.entrySet()) {
             int width = held.widths.get(e.getKey());
@@ -279,7 +279,7 @@ final class FoldTrainer {
         }
     }
 
-    private static SplitPredictions template(String split, LabelSet labels, int[] rows) {
+    static SplitPredictions template(String split, LabelSet labels, int[] rows) {
         int[] allClasses = labels.classes();
         double[] allValence = labels.valences();
         List<String> names = new ArrayList<>(rows.length);
@@ -293,19 +293,19 @@ final class FoldTrainer {
         return new SplitPredictions(split, names, rows.clone(), cls, val, new float[rows.length][0], new float[rows.length]);
     }
 
-    private static int[] allRows(int n) {
+    static int[] allRows(int n) {
         int[] r = new int[n];
         for (int i = 0; i < n; i++) r[i] = i;
         return r;
     }
 
-    private static long[] toLong(int[] rows) {
+    static long[] toLong(int[] rows) {
         long[] out = new long[rows.length];
         for (int i = 0; i < rows.length; i++) out[i] = rows[i];
         return out;
     }
 
-    private static void shuffle(long[] a, SplittableRandom rng) {
+    static void shuffle(long[] a, SplittableRandom rng) {
         for (int i = a.length - 1; i > 0; i--) {
             int j = rng.nextInt(i + 1);
             long t = a[i];
@@ -314,7 +314,7 @@ final class FoldTrainer {
         }
     }
 
-    private static void checkInterrupt(long seed, int fold, int epoch) {
+    static void checkInterrupt(long seed, int fold, int epoch) {
         if (Thread.interrupted()) {
             throw new TrainingInterruptedException("training interrupted (seed " + seed + ", fold " + fold
                     + (epoch > 0 ? ", epoch " + epoch : "") + ")");

@@ -1,0 +1,329 @@
+package org.merlab.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Parameter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * K independent models of one architecture ({@link ModelSpec}) held as stacked parameters with a
+ * leading model axis, and a functional forward that computes all K at once with batched matrix
+ * products. The math mirrors {@link MerModel} and its blocks line by line (read their {@code
+ * forwardInternal}); a Linear weight is kept transposed as (K, in, out), its bias as (K, 1, out).
+ *
+ * <p>Model k is a copy of a sequentially built {@link MerModel} ({@link #of}): build each block
+ * with the seed the sequential engine would use and the K models start from exactly the weights
+ * the sequential engine would train. Inputs are (K, B, D) (each model its own rows) or (N, D)
+ * (every model the same rows, e.g. a test split: broadcast, not copied). Outputs are (K, B, ·).
+ *
+ * <p>Dropout: the caller hands one (K, B, {@link #dropoutWidth()}) array of uniforms per step, cut
+ * into the per-layer masks in layer order, so every model draws its own masks from its own stream
+ * (null: no dropout, i.e. evaluation). Tooling only; nothing here is the paper's.
+ */
+public final class StackedModel implements AutoCloseable {
+
+    private final ModelSpec spec;
+    private final int k;
+    private final NDManager manager;
+    private final Map<String, NDArray> params = new LinkedHashMap<>();
+    private final List<String> noDecay = new ArrayList<>();
+    private final List<String> attentionNames;
+    private final int dropoutWidth;
+
+    private StackedModel(ModelSpec spec, List<MerModel> models, NDManager manager) {
+        this.spec = spec;
+        this.k = models.size();
+        this.manager = manager;
+        List<Map<String, Parameter>> maps = new ArrayList<>();
+        for (MerModel m : models) maps.add(ParameterNames.of(m));
+        for (String name : maps.get(0).keySet()) {
+            NDList slots = new NDList(k);
+            for (Map<String, Parameter> m : maps) {
+                NDArray a = m.get(name).getArray();
+                if (a.getShape().dimension() == 2) {
+                    a = a.transpose(); // Linear weight (out, in) -> (in, out)
+                } else {
+                    a = a.reshape(1, a.getShape().size()); // bias (out) -> (1, out); mu, s -> (1, n)
+                }
+                slots.add(a);
+            }
+            NDArray stacked = NDArrays.stack(slots, 0);
+            stacked.attach(manager);
+            stacked.setRequiresGradient(true);
+            params.put(name, stacked);
+            if (name.startsWith("uncertainty_")) noDecay.add(name);
+        }
+        this.attentionNames = models.get(0).structure().attentionNames();
+        this.dropoutWidth = countDropout();
+    }
+
+    /** Stacks the parameters of K built and initialised models of {@code spec} (copied into {@code manager}). */
+    public static StackedModel of(ModelSpec spec, List<MerModel> models, NDManager manager) {
+        if (models.isEmpty()) throw new IllegalArgumentException("no models");
+        return new StackedModel(spec, models, manager);
+    }
+
+    public int size() {
+        return k;
+    }
+
+    public ModelSpec spec() {
+        return spec;
+    }
+
+    /** The stacked parameters by canonical name (live arrays: the optimizer updates them in place). */
+    public Map<String, NDArray> parameters() {
+        return params;
+    }
+
+    /** Canonical names of the parameters that get no weight decay (s_e, s_v). */
+    public List<String> noDecayNames() {
+        return List.copyOf(noDecay);
+    }
+
+    public List<String> attentionNames() {
+        return attentionNames;
+    }
+
+    /** Dropout values per sample and model in one forward (the width of the uniforms array). */
+    public int dropoutWidth() {
+        return dropoutWidth;
+    }
+
+    /** Model k's μ (JOINT/MAPPING/GATED), or null. */
+    public float[] mu(int model) {
+        NDArray mu = params.get("decoder_mu");
+        return mu == null ? null : mu.get(model).toFloatArray();
+    }
+
+    /** Model k's σ_e = exp(s_e/2) and σ_v, or null without the uncertainty loss. */
+    public double[] sigmas(int model) {
+        NDArray se = params.get("uncertainty_s_e");
+        if (se == null) return null;
+        NDArray sv = params.get("uncertainty_s_v");
+        return new double[] {Math.exp(se.get(model).toFloatArray()[0] / 2.0), Math.exp(sv.get(model).toFloatArray()[0] / 2.0)};
+    }
+
+    /** A forward pass's outputs: logits (K,B,C), unclipped valence (K,B), attention arrays (K,B,n) by name. */
+    public record Output(NDArray logits, NDArray valence, Map<String, NDArray> attention) {}
+
+    /**
+     * All K models on their inputs (in the spec's input order; each (K,B,D) or shared (N,D)).
+     *
+     * @param uniforms null (no dropout), or (K, B, {@link #dropoutWidth()}) uniforms in [0, 1)
+     */
+    public Output forward(NDList inputs, NDArray uniforms) {
+        Fwd f = new Fwd(uniforms);
+        Map<String, NDArray> att = new LinkedHashMap<>();
+        NDArray h = structure(f, inputs, att);
+        NDArray logits = f.lin("decoder_emo", h);
+        NDArray v;
+        switch (spec.decoder()) {
+            case SEPARATE:
+                v = column(f.lin("decoder_val", h));
+                break;
+            case MAPPING:
+            case JOINT:
+            case GATED: {
+                NDArray muB = params.get("decoder_mu"); // (K, 1, C)
+                NDArray vMap = logits.softmax(2).mul(muB).sum(new int[] {2});
+                if (spec.decoder() == ModelSpec.DecoderKind.MAPPING) {
+                    v = vMap;
+                } else if (spec.decoder() == ModelSpec.DecoderKind.JOINT) {
+                    v = vMap.add(column(f.lin("decoder_val", h)));
+                } else {
+                    NDArray vReg = column(f.lin("decoder_val", h));
+                    NDArray g = ai.djl.nn.Activation.sigmoid(column(f.lin("decoder_gate", h)));
+                    v = g.mul(vReg).add(g.neg().add(1f).mul(vMap));
+                }
+                break;
+            }
+            default:
+                throw new IllegalStateException("unknown decoder " + spec.decoder());
+        }
+        return new Output(logits, v, att);
+    }
+
+    /**
+     * Per-model losses (K): each model's loss over its own valid rows (batch means as the sequential
+     * engine's), or 0 for a model with no valid rows.
+     *
+     * @param out forward outputs
+     * @param classes (K, B) int64 class indices
+     * @param valence (K, B) float valences
+     * @param mask (K, B) 1 for a valid row, 0 for padding
+     * @param count (K) number of valid rows, at least 1 (avoid 0/0)
+     */
+    public NDArray losses(Output out, NDArray classes, NDArray valence, NDArray mask, NDArray count,
+                          float lambdaEmotion, float lambdaValence) {
+        NDArray logp = out.logits().logSoftmax(2);
+        NDArray oneHot = classes.oneHot((int) out.logits().getShape().get(2)).toType(logp.getDataType(), false);
+        NDArray ce = logp.mul(oneHot).sum(new int[] {2}).neg().mul(mask).sum(new int[] {1}).div(count);
+        NDArray mse = out.valence().sub(valence).square().mul(mask).sum(new int[] {1}).div(count);
+        if (spec.loss() == ModelSpec.LossKind.UNCERTAINTY) {
+            NDArray se = params.get("uncertainty_s_e").reshape(k);
+            NDArray sv = params.get("uncertainty_s_v").reshape(k);
+            NDArray emotion = se.neg().exp().mul(ce).add(se.mul(0.5f));
+            NDArray val = sv.neg().exp().mul(mse).mul(0.5f).add(sv.mul(0.5f));
+            return emotion.add(val);
+        }
+        return ce.mul(lambdaEmotion).add(mse.mul(lambdaValence));
+    }
+
+    // ---- the structures, mirroring the blocks -------------------------------------------------
+
+    private NDArray structure(Fwd f, NDList in, Map<String, NDArray> att) {
+        long[][] groups = spec.groups();
+        switch (spec.structure()) {
+            case UNIMODAL:
+                return f.encoder("structure_enc", in.get(0), 2);
+            case OFFICIAL_ATTENTION: {
+                int m = in.size();
+                NDList hs = new NDList(m);
+                for (int i = 0; i < m; i++) hs.add(f.encoder("structure_enc" + i, in.get(i), 2));
+                NDArray a = f.encoder("structure_att_mlp", NDArrays.concat(hs, 2), 2);
+                NDArray w = f.lin("structure_fc_att", a); // (K, B, m)
+                if (spec.softmaxWeights()) w = w.softmax(2);
+                att.put("alpha", w);
+                return NDArrays.stack(hs, 2).mul(w.expandDims(3)).sum(new int[] {2});
+            }
+            case FLAT: {
+                NDArray[] r = f.afg("structure_afg", raw(in.size()), in);
+                att.put("alpha", r[1]);
+                return r[0];
+            }
+            case HIERARCHICAL: {
+                NDList gathered = new NDList(groups.length);
+                int off = 0;
+                for (int j = 0; j < groups.length; j++) {
+                    NDList part = new NDList(in.subList(off, off + groups[j].length));
+                    off += groups[j].length;
+                    NDArray[] r = f.afg("structure_group" + j, raw(groups[j].length), part);
+                    gathered.add(r[0]);
+                    att.put("alpha_group" + j, r[1]);
+                }
+                NDArray[] top = f.afg("structure_top", gatheredKinds(groups.length), gathered);
+                att.put("alpha_top", top[1]);
+                return top[0];
+            }
+            case CROSS: {
+                int nl = groups[0].length;
+                int no = groups[1].length;
+                NDArray[] other = f.afg("structure_other", raw(no), new NDList(in.subList(nl, nl + no)));
+                att.put("alpha_other", other[1]);
+                NDList cs = new NDList(nl);
+                List<NDArray> crossAlphas = new ArrayList<>();
+                for (int l = 0; l < nl; l++) {
+                    NDArray[] r = f.afg("structure_cross" + l, new int[] {2, 1}, new NDList(in.get(l), other[0]));
+                    cs.add(r[0]);
+                    crossAlphas.add(r[1]);
+                }
+                for (int l = 0; l < nl; l++) att.put("alpha_cross" + l, crossAlphas.get(l));
+                NDArray[] top = f.afg("structure_top", gatheredKinds(nl), cs);
+                att.put("alpha_top", top[1]);
+                return top[0];
+            }
+            default:
+                throw new IllegalStateException("unknown structure " + spec.structure());
+        }
+    }
+
+    private static int[] raw(int n) {
+        int[] a = new int[n];
+        java.util.Arrays.fill(a, 2);
+        return a;
+    }
+
+    private static int[] gatheredKinds(int n) {
+        int[] a = new int[n];
+        java.util.Arrays.fill(a, 1);
+        return a;
+    }
+
+    /** (K, B, 1) → (K, B). */
+    private static NDArray column(NDArray x) {
+        return x.reshape(x.getShape().get(0), x.getShape().get(1));
+    }
+
+    /** Dropout elements per sample of one forward, in the order the forward consumes them. */
+    private int countDropout() {
+        int total = 0;
+        for (Map.Entry<String, NDArray> e : params.entrySet()) {
+            String n = e.getKey();
+            if (n.startsWith("structure_") && n.endsWith("_bias") && n.matches(".*_fc\\d+_bias")) {
+                total += (int) e.getValue().getShape().get(2);
+            }
+        }
+        return total;
+    }
+
+    /** One forward's state: where in the dropout uniforms the next layer reads. */
+    private final class Fwd {
+        final NDArray uniforms;
+        long offset;
+
+        Fwd(NDArray uniforms) {
+            this.uniforms = uniforms;
+        }
+
+        NDArray lin(String prefix, NDArray x) {
+            NDArray w = params.get(prefix + "_weight");
+            if (w == null) throw new IllegalStateException("no parameter " + prefix + "_weight");
+            NDArray y = x.matMul(w);
+            NDArray b = params.get(prefix + "_bias");
+            return b == null ? y : y.add(b);
+        }
+
+        NDArray encoder(String prefix, NDArray x, int layers) {
+            NDArray h = x;
+            for (int i = 1; i <= layers; i++) {
+                h = ai.djl.nn.Activation.relu(lin(prefix + "_fc" + i, h));
+                h = dropout(h);
+            }
+            return h;
+        }
+
+        NDArray dropout(NDArray h) {
+            if (uniforms == null || spec.dropout() == 0f) {
+                return h;
+            }
+            long w = h.getShape().get(2);
+            NDArray u = uniforms.get(":, :, " + offset + ":" + (offset + w));
+            offset += w;
+            float p = spec.dropout();
+            NDArray keep = u.gte(p).toType(h.getDataType(), false).mul(1f / (1f - p));
+            return h.mul(keep);
+        }
+
+        /** AFG: per-input encoders (2 layers for raw features, 1 for gathered ones), shared U, c, w. Returns [g, alpha]. */
+        NDArray[] afg(String prefix, int[] encLayers, NDList in) {
+            int n = in.size();
+            NDList zs = new NDList(n);
+            for (int i = 0; i < n; i++) zs.add(encoder(prefix + "_enc" + i, in.get(i), encLayers[i]));
+            NDArray z = NDArrays.stack(zs, 2); // (K, B, n, d)
+            long batch = z.getShape().get(1);
+            long d = z.getShape().get(3);
+            NDArray flat = z.reshape(k, batch * n, d);
+            NDArray u = lin(prefix + "_proj", flat).tanh();
+            NDArray e = lin(prefix + "_score", u).reshape(k, batch, n);
+            NDArray alpha = e.softmax(2);
+            NDArray g = z.mul(alpha.expandDims(3)).sum(new int[] {2});
+            return new NDArray[] {g, alpha};
+        }
+    }
+
+    @Override
+    public void close() {
+        for (NDArray a : params.values()) a.close();
+    }
+
+    /** The manager the stacked parameters live in. */
+    public NDManager manager() {
+        return manager;
+    }
+}
