@@ -1,0 +1,41 @@
+package org.merlab.e2e.notebooks;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code environment/reproduce} on the results the notebook run left (so nothing trains again: the
+ * resume path): reports/NN-name.html per notebook and an index.html linking them with the headline table.
+ */
+class ReproduceTest {
+    @Test
+    void reproduceReusesFinishedExperimentsAndWritesTheIndex() throws Exception {
+        NotebookRun.result(); // the notebooks ran: their experiments are in NotebookRun.RESULTS
+        Path reports = NotebookRun.OUT.resolve("reproduce");
+        ProcessBuilder pb = new ProcessBuilder(NotebookRun.ROOT.resolve("environment/reproduce").toString(), "--profile", "quick",
+                "--only", "00,06", "--results", NotebookRun.RESULTS.toString(), "--reports", reports.toString())
+                .directory(NotebookRun.ROOT.toFile()).redirectErrorStream(true);
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(900, TimeUnit.SECONDS), "reproduce finished");
+        assertEquals(0, p.exitValue(), out);
+        assertTrue(out.contains("00-data") && out.contains("06-final-system") && out.contains("total"), out);
+        for (String nb : new String[] {"00-data", "06-final-system"}) {
+            assertTrue(Files.size(reports.resolve(nb + ".html")) > 100_000, nb + " report");
+        }
+        String index = Files.readString(reports.resolve("index.html"));
+        assertTrue(index.contains("href=\"06-final-system.html\""), "links the reports");
+        assertTrue(index.contains("<td>final-system</td>") && index.contains("0.685"), "headline with the paper's 0.6846");
+        assertTrue(index.contains("MER-SIM") && index.contains("quick"), "dataset and profile");
+        assertTrue(!index.contains("src=\"http") && !index.contains("href=\"http"), "self-contained");
+        // resume: the final system's members were finished, so nothing trained
+        assertTrue(Files.readString(NotebookRun.RESULTS.resolve("final-system/quick/metrics.json")).contains("\"folds_trained\" : 0"),
+                "final-system reused its members");
+    }
+}
