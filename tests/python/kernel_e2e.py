@@ -7,6 +7,7 @@ tests/src/test/java/org/merlab/e2e/kernel/. Each command prints one JSON object 
     kernel_e2e.py check                        Jupyter importable, kernelspec `java` installed?
     kernel_e2e.py notebook SRC_DIR WORK_DIR    copy SRC_DIR, build the fixtures, run kernel-e2e.ipynb
     kernel_e2e.py protocol WORK_DIR            bind address, bad HMAC, completion, inspection, restart, shutdown
+    kernel_e2e.py classpath-env SRC_DIR WORK_DIR  a kernel started with IJAVA_CLASSPATH (relative jar glob) uses its class
     kernel_e2e.py bench [--runs N] [--cells N] kernel start to first result, trivial-cell overhead
     kernel_e2e.py browser HTML SCREENSHOT      open a report in headless chromium, did the plot draw?
 """
@@ -252,6 +253,48 @@ def cmd_protocol(a):
     return 0
 
 
+# ---------------------------------------------------------------- classpath-env
+def cmd_classpath_env(a):
+    """Starts the kernel with IJAVA_CLASSPATH=env-jars/*.jar (a glob relative to the kernel's folder, as
+    IJava resolves it) holding fixture.FromEnv, which is on no other class path, and runs a cell using it."""
+    from jupyter_client.manager import KernelManager
+
+    if os.path.exists(a.work):
+        shutil.rmtree(a.work)
+    os.makedirs(a.work)
+    classes = os.path.join(a.work, "env-classes")
+    jars = os.path.join(a.work, "env-jars")
+    os.makedirs(jars)
+    subprocess.run(["javac", "-d", classes, os.path.join(a.src, "kernel-fixtures", "src", "fixture", "FromEnv.java")],
+                   check=True)
+    subprocess.run(["jar", "--create", "--file", os.path.join(jars, "from-env.jar"), "-C", classes, "."], check=True)
+    shutil.rmtree(classes)  # only the jar holds the class
+    log_path = os.path.join(a.work, "kernel-classpath-env.log")
+    log = open(log_path, "w")
+    env = dict(os.environ, IJAVA_CLASSPATH="env-jars/*.jar")
+    res = {"log": log_path, "IJAVA_CLASSPATH": env["IJAVA_CLASSPATH"]}
+    km = KernelManager(kernel_name=KERNEL)
+    km.start_kernel(stderr=log, stdout=log, cwd=a.work, env=env)
+    kc = km.client()
+    kc.start_channels()
+    try:
+        kc.wait_for_ready(timeout=60)
+        content, msgs = execute(kc, 'fixture.FromEnv.hello("kernel")')
+        res["status"] = content["status"]
+        res["error"] = None if content["status"] == "ok" else "%s: %s" % (content.get("ename"), content.get("evalue"))
+        res["result"] = result_text(msgs)
+        content, msgs = execute(kc, "fixture.FromEnv.class.getProtectionDomain().getCodeSource().getLocation()")
+        res["loaded_from"] = result_text(msgs)
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+        log.close()
+    with open(log_path) as f:
+        res["log_text"] = f.read()[-4000:]
+    out(res)
+    return 0
+
+
 def pid_alive(pid):
     if not pid:
         return None
@@ -348,6 +391,9 @@ def main():
     n.add_argument("--timeout", type=int, default=300)
     pr = sub.add_parser("protocol")
     pr.add_argument("work")
+    ce = sub.add_parser("classpath-env")
+    ce.add_argument("src")
+    ce.add_argument("work")
     b = sub.add_parser("bench")
     b.add_argument("--runs", type=int, default=3)
     b.add_argument("--cells", type=int, default=50)
@@ -355,8 +401,8 @@ def main():
     br.add_argument("html")
     br.add_argument("screenshot")
     a = p.parse_args()
-    return {"check": cmd_check, "notebook": cmd_notebook, "protocol": cmd_protocol, "bench": cmd_bench,
-            "browser": cmd_browser}[a.cmd](a)
+    return {"check": cmd_check, "notebook": cmd_notebook, "protocol": cmd_protocol, "classpath-env": cmd_classpath_env,
+            "bench": cmd_bench, "browser": cmd_browser}[a.cmd](a)
 
 
 if __name__ == "__main__":
