@@ -31,8 +31,9 @@ final class ScoreCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        LabelSet truth = readTruth();
-        LabelSet predicted = CsvLabels.read(pred, truth.split());
+        // read once; the split tag only names the set (the truth's split is the one that counts)
+        LabelSet predicted = CsvLabels.read(pred, Split.TEST1);
+        LabelSet truth = readTruth(predicted);
         List<String> unknown = new ArrayList<>();
         for (String n : predicted.names()) if (!truth.contains(n)) unknown.add(n);
         if (!unknown.isEmpty()) {
@@ -63,7 +64,7 @@ final class ScoreCommand implements Callable<Integer> {
         return 0;
     }
 
-    private LabelSet readTruth() {
+    private LabelSet readTruth(LabelSet predicted) {
         if (!labels.getFileName().toString().endsWith(".npz")) {
             return CsvLabels.read(labels, split == null ? Split.TEST1 : Split.parse(split));
         }
@@ -73,13 +74,12 @@ final class ScoreCommand implements Callable<Integer> {
             if (s == null) throw new Main.UserError(labels + ": has no " + split + " split — choose one of " + all.keySet());
             return s;
         }
-        LabelSet guess = guessSplit(all);
+        LabelSet guess = guessSplit(all, predicted);
         if (guess == null) throw new Main.UserError(pred + ": its names match no split of " + labels + " — pass --split");
         return guess;
     }
 
-    private LabelSet guessSplit(Map<Split, LabelSet> all) {
-        LabelSet p = CsvLabels.read(pred, Split.TEST1);
+    private static LabelSet guessSplit(Map<Split, LabelSet> all, LabelSet p) {
         for (LabelSet s : all.values()) if (!p.names().isEmpty() && s.contains(p.names().get(0))) return s;
         return null;
     }
