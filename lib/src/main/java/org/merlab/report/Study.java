@@ -235,6 +235,28 @@ public final class Study {
         return table;
     }
 
+    /**
+     * Copies a run's MER submission CSVs ({@code submission-test1.csv}, {@code -test2.csv}: name,
+     * discrete, valence) beside this notebook's tables, so they sit with what cites them; returns one
+     * line per file copied ("path (N rows)").
+     */
+    public List<String> copySubmissions(RunResult run) {
+        List<String> copied = new ArrayList<>();
+        try {
+            Files.createDirectories(tablesDir());
+            for (String split : List.of("test1", "test2")) {
+                Path src = run.dir().resolve("submission-" + split + ".csv");
+                if (!Files.isRegularFile(src)) continue;
+                Path dst = tablesDir().resolve(src.getFileName());
+                Files.copy(src, dst, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                copied.add(dst + " (" + (Files.readAllLines(dst).size() - 1) + " rows)");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return copied;
+    }
+
     /** The setup as HTML: dataset, profile, epochs, seeds, folds, results folder, notes. */
     public String toHtml() {
         ExperimentConfig.Protocol p = profile.apply(config("hl")).protocol();
