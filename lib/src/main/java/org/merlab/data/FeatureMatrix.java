@@ -32,4 +32,38 @@ public record FeatureMatrix(String feature, List<String> names, int dim, float[]
         for (int i = 0; i < rowIndices.length; i++) System.arraycopy(data, rowIndices[i] * dim, out, i * dim, dim);
         return out;
     }
+
+    /** The element-wise sum of equally wide matrices over the same samples (a "summed layers" input). */
+    public static FeatureMatrix sum(String feature, List<FeatureMatrix> parts) {
+        FeatureMatrix first = parts.get(0);
+        float[] out = first.data.clone();
+        for (FeatureMatrix p : parts.subList(1, parts.size())) {
+            sameRows(first, p);
+            if (p.dim != first.dim) throw new IllegalArgumentException(p.feature + " has width " + p.dim + ", " + first.feature + " " + first.dim);
+            for (int i = 0; i < out.length; i++) out[i] += p.data[i];
+        }
+        return new FeatureMatrix(feature, first.names, first.dim, out);
+    }
+
+    /** The matrices side by side, row by row (a "concatenated layers" input). */
+    public static FeatureMatrix concat(String feature, List<FeatureMatrix> parts) {
+        FeatureMatrix first = parts.get(0);
+        int dim = 0;
+        for (FeatureMatrix p : parts) {
+            sameRows(first, p);
+            dim += p.dim;
+        }
+        float[] out = new float[first.rows() * dim];
+        for (int r = 0, at = 0; r < first.rows(); r++) {
+            for (FeatureMatrix p : parts) {
+                System.arraycopy(p.data, r * p.dim, out, at, p.dim);
+                at += p.dim;
+            }
+        }
+        return new FeatureMatrix(feature, first.names, dim, out);
+    }
+
+    private static void sameRows(FeatureMatrix a, FeatureMatrix b) {
+        if (!a.names.equals(b.names)) throw new IllegalArgumentException(a.feature + " and " + b.feature + " hold different samples");
+    }
 }

@@ -81,8 +81,30 @@ public final class MerDataset {
 
     /** The feature matrix of one split, rows in the split's label order; loaded once and cached. */
     public FeatureMatrix features(FeatureName feature, Split split) {
-        return cache.computeIfAbsent(feature.directory() + "/" + split.id(),
-                k -> FeatureLoader.load(featureDirectory(feature.directory()), feature.shortName(), labels(split).names()));
+        String key = feature.directory() + "/" + split.id();
+        FeatureMatrix m = cache.get(key);
+        if (m != null) return m;
+        // Derived features are built outside computeIfAbsent: their parts go through the cache themselves.
+        m = feature.isDerived() ? derived(feature, split)
+                : FeatureLoader.load(featureDirectory(feature.directory()), feature.shortName(), labels(split).names());
+        FeatureMatrix before = cache.putIfAbsent(key, m);
+        return before != null ? before : m;
+    }
+
+    private FeatureMatrix derived(FeatureName feature, Split split) {
+        List<FeatureMatrix> parts = new ArrayList<>();
+        for (FeatureName p : feature.parts()) parts.add(features(p, split));
+        if (feature.combination() == FeatureName.Combination.SUM) {
+            for (int i = 1; i < parts.size(); i++) {
+                if (parts.get(i).dim() != parts.get(0).dim()) {
+                    throw new DataException(featureDirectory(feature.parts().get(i).directory()), "width " + parts.get(i).dim()
+                            + " cannot be summed with " + feature.parts().get(0) + "'s width " + parts.get(0).dim(),
+                            "sum features of equal width, or use concat(...)");
+                }
+            }
+            return FeatureMatrix.sum(feature.shortName(), parts);
+        }
+        return FeatureMatrix.concat(feature.shortName(), parts);
     }
 
     public FeatureMatrix features(String feature, Split split) {

@@ -114,7 +114,8 @@ public final class Study {
 
     /** Whether the dataset in use has a feature ({@code HL18}, {@code MR}, ...): its directory exists. */
     public boolean hasFeature(String feature) {
-        return Files.isDirectory(dataset().featureDirectory(org.merlab.data.FeatureName.parse(feature).directory()));
+        return org.merlab.data.FeatureName.parse(feature).directories().stream()
+                .allMatch(d -> Files.isDirectory(dataset().featureDirectory(d)));
     }
     public Path experimentsDir() { return home.resolve("experiments"); }
 

@@ -372,7 +372,8 @@ public final class ExperimentRunner {
         tree.remove("features");
         Path root = DatasetLocator.resolve(o.data(), c.dataset()).toAbsolutePath().normalize();
         FeatureName fn = f.get(0).get(0);
-        return root + "|" + (fn.isAudio() ? "audio" : fn.directory()) + "|" + tree;
+        // Plain HuBERT layers share a width and batch together; a derived feature (its own width) trains alone.
+        return root + "|" + (fn.isAudio() && !fn.isDerived() ? "audio" : fn.directory()) + "|" + tree;
     }
 
     /** The per-seed figures of method.md from its folds. */
