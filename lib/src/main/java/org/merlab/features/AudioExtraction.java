@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.merlab.data.DataException;
 import org.merlab.data.MerDataset;
@@ -46,6 +47,14 @@ public final class AudioExtraction {
             return seconds > 0 ? processed / seconds : 0;
         }
     }
+
+    /**
+     * One clip a run processed: the WAV as read ({@code sampleRate}, {@code channels}, {@code encoding},
+     * {@code seconds}), the 16 kHz samples fed to the model, the frames pooled, the model passes
+     * ({@code windows}, more than one when chunked) and the wall time from reading to the written files.
+     */
+    public record Clip(String name, int sampleRate, int channels, String encoding, double seconds, int samples16k, int frames, int windows,
+                       double wallSeconds) {}
 
     private AudioExtraction() {}
 
@@ -90,6 +99,11 @@ public final class AudioExtraction {
     }
 
     public static Summary run(Settings s, PrintStream out) {
+        return run(s, out, null);
+    }
+
+    /** Runs the extraction; {@code onClip} (may be null) hears of every clip processed, in order. */
+    public static Summary run(Settings s, PrintStream out, Consumer<Clip> onClip) {
         List<Path> wavs = listWavs(s.input());
         long t0 = System.nanoTime();
         try (TorchScriptModel model = TorchScriptModel.load(s.model(), TorchScriptModel.device(s.device()));
@@ -114,7 +128,9 @@ public final class AudioExtraction {
                     if (Thread.currentThread().isInterrupted()) throw new IllegalStateException("interrupted");
                     String name = clipName(wav);
                     try {
-                        audioSeconds += extractOne(s, ex, wav, name, last, log);
+                        Clip c = extractOne(s, ex, wav, name, last, log);
+                        audioSeconds += c.seconds();
+                        if (onClip != null) onClip.accept(c);
                     } catch (DataException e) {
                         if (!s.keepGoing()) throw e;
                         failed++;
@@ -135,8 +151,9 @@ public final class AudioExtraction {
         }
     }
 
-    /** Extracts one clip; returns its duration in seconds. */
-    static double extractOne(Settings s, HubertExtractor ex, Path wav, String name, int last, FeatureFiles.RunLog log) {
+    /** Extracts one clip and says what it was. */
+    static Clip extractOne(Settings s, HubertExtractor ex, Path wav, String name, int last, FeatureFiles.RunLog log) {
+        long t0 = System.nanoTime();
         WavDecoder.Audio a = WavDecoder.read(wav);
         float[] x = Resampler.resample(a.samples(), a.sampleRate(), HubertExtractor.SAMPLE_RATE);
         int[] layers = s.options().layers();
@@ -158,7 +175,8 @@ public final class AudioExtraction {
                 writers.get(i).commit();
                 if (layers[i] == last) FeatureFiles.copy(writers.get(i).file(), s.features().resolve(s.prefix() + "-FRA").resolve(name + ".npy"));
             }
-            return a.seconds();
+            return new Clip(name, a.sampleRate(), a.channels(), a.encoding(), a.seconds(), x.length, r.frames(), r.windows(),
+                    (System.nanoTime() - t0) / 1e9);
         } catch (UncheckedIOException e) {
             throw new DataException(s.features(), e.getMessage(), "check free disk space and permissions", e);
         } finally {
