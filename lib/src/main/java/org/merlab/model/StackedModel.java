@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.nn.Parameter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -28,7 +29,7 @@ import java.util.Map;
 public final class StackedModel implements AutoCloseable {
 
     private final ModelSpec spec;
-    private final int k;
+    private int k;
     private final NDManager manager;
     private final Map<String, NDArray> params = new LinkedHashMap<>();
     private final List<String> noDecay = new ArrayList<>();
@@ -70,6 +71,47 @@ public final class StackedModel implements AutoCloseable {
 
     public int size() {
         return k;
+    }
+
+    /**
+     * Rebuilds the stack over models {@code keep} (indices into this stack, in the order given) followed by the
+     * models of {@code added} (null: none): every parameter gathered along the model axis. Weights are copied
+     * bit for bit, so a kept model goes on exactly as it would have in the old stack; call it between optimizer
+     * steps (gradients restart at zero, as they are after a step). This is how a stopped model stops costing.
+     */
+    public void retain(int[] keep, StackedModel added) {
+        int n = keep.length + (added == null ? 0 : added.k);
+        if (n == 0) throw new IllegalArgumentException("no models left");
+        for (Map.Entry<String, NDArray> e : params.entrySet()) {
+            NDArray old = e.getValue();
+            NDArray next = gatherModels(old, keep, added == null ? null : added.params.get(e.getKey()), manager);
+            next.setRequiresGradient(true);
+            e.setValue(next);
+            old.close();
+        }
+        k = n;
+    }
+
+    /**
+     * Rows {@code keep} of {@code stacked} along the model axis, then {@code tail} (null: nothing) concatenated
+     * after them: a new array in {@code into}. Used for parameters and for optimizer state alike.
+     */
+    public static NDArray gatherModels(NDArray stacked, int[] keep, NDArray tail, NDManager into) {
+        try (NDManager tmp = into.newSubManager()) {
+            NDList parts = new NDList(2);
+            if (keep.length > 0) {
+                long[] idx = new long[keep.length];
+                for (int i = 0; i < keep.length; i++) idx[i] = keep[i];
+                NDArray rows = stacked.get(tmp.create(idx));
+                rows.attach(tmp);
+                parts.add(rows);
+            }
+            if (tail != null) parts.add(tail);
+            NDArray next = parts.size() == 1 ? parts.get(0).duplicate() : NDArrays.concat(parts, 0);
+            NDScope.unregister(next);
+            next.attach(into);
+            return next;
+        }
     }
 
     public ModelSpec spec() {

@@ -35,20 +35,43 @@ import org.merlab.model.StackedModel;
  * (no loss, no update). The result of each model is the {@link FoldResult} the sequential engine
  * would produce, up to floating-point order and dropout masks.
  *
- * <p>Dropout: every model draws its masks from its own stream, seeded by (seed, fold, epoch, batch),
- * so a model's result does not depend on which other models share its batch (resume retrains a
- * missing fold alone and gets the same numbers). The masks differ from the sequential engine's
- * (libtorch's global generator there), so sequential and batched runs agree exactly only without
- * dropout, and within run-to-run noise with it.
+ * <p>A stopped model stops costing: at the next epoch boundary the stack is rebuilt over the models
+ * still training (parameters and Adam state gathered along the model axis), and a job waiting for a
+ * place (more jobs than K) joins it there, starting its own epoch 1. {@code
+ * -Dmerlab.batch.compact=false} keeps stopped models in the stack, masked, and trains waves of K (to
+ * compare: {@code BatchedCompactionTest} checks that both give every model bit-identical results).
+ *
+ * <p>A model's numbers do not depend on which other models share its stack, nor on its place in it:
+ * every model draws its dropout masks from its own stream, seeded by (seed, fold, epoch, batch);
+ * evaluation pads each model's rows to whole blocks of {@link #ROW_BLOCK}, as the training batch of
+ * 32 already is; and a stack never shrinks to one model (libtorch takes other kernels for a single
+ * matrix product). Left: a batch size that is not a multiple of 32 with the gated decoder (its
+ * sigmoid), and a run of a single job (a stack of one from the start, e.g. resume retraining one
+ * fold), can differ from a stacked run in the last bit. The masks differ from the sequential
+ * engine's (libtorch's global generator there), so sequential and batched runs agree exactly only
+ * without dropout, and within run-to-run noise with it.
  *
  * <p>K: {@code -Dmerlab.batch.k=N} caps it; otherwise every pending model of the run, limited by an
  * estimate of the memory each takes against a quarter of the device's (or the machine's) memory.
+ * Folds reach the sink as they finish (a stopped fold is written before the others end).
  */
 final class BatchedTrainer {
     /** {@code batched} (default) or {@code sequential}. */
     static final String ENGINE_PROPERTY = "merlab.engine";
     /** Maximum number of models trained together. */
     static final String MAX_K_PROPERTY = "merlab.batch.k";
+    /** {@code false}: stopped models stay in the stack, masked (the engine before compaction; for comparison). */
+    static final String COMPACT_PROPERTY = "merlab.batch.compact";
+
+    /**
+     * Evaluation rows per model are padded to a multiple of this. libtorch's result for one element can depend on
+     * where it sits in the whole array (elementwise kernels run 32 floats at a time and finish the rest with scalar
+     * code that rounds differently, e.g. sigmoid; a batched matmul's output block misaligned in memory takes another
+     * path); with whole 32-row blocks per model, a model's numbers do not depend on its place in the stack.
+     */
+    static final int ROW_BLOCK = 32;
+
+    private static final java.util.concurrent.atomic.AtomicLong MODEL_STEPS = new java.util.concurrent.atomic.AtomicLong();
 
     private BatchedTrainer() {}
 
@@ -108,7 +131,11 @@ final class BatchedTrainer {
         }
     }
 
-    /** Trains the jobs in groups of at most K; {@code sink} gets each finished fold, group after group, in job order. */
+    /**
+     * Trains the jobs, at most K at a time; {@code sink} gets each fold at the epoch boundary after it stopped or
+     * finished. With compaction (the default) a waiting job takes the place of a stopped one there; without
+     * ({@code -Dmerlab.batch.compact=false}) jobs train in waves of K.
+     */
     static void train(ExperimentConfig config, DeviceData data, int folds, List<Job> jobs, RunListener listener,
                       Consumer<FoldResult> sink) {
         train(List.of(config), List.of(data), folds, jobs, listener, sink);
@@ -116,22 +143,41 @@ final class BatchedTrainer {
 
     /**
      * Several configs identical except for the feature they read (a layer sweep): source i is config i with its
-     * data; each job names its source. Jobs are trained grouped by source (contiguous), K at a time.
+     * data; each job names its source. Jobs enter the stack grouped by source (contiguous), K at a time.
      */
     static void train(List<ExperimentConfig> configs, List<DeviceData> sources, int folds, List<Job> jobs, RunListener listener,
                       Consumer<FoldResult> sink) {
+        if (jobs.isEmpty()) return;
         List<Job> sorted = new ArrayList<>(jobs);
         sorted.sort(java.util.Comparator.comparingInt(Job::source)); // stable: seed/fold order kept within a source
         int k = chooseK(configs.get(0), sources.get(0), sorted.size());
-        for (int from = 0; from < sorted.size(); from += k) {
-            List<Job> group = sorted.subList(from, Math.min(sorted.size(), from + k));
-            for (FoldResult r : trainGroup(configs, sources, folds, group, listener)) sink.accept(r);
+        // libtorch's grad mode is per thread and on by default on threads other than the one that started the
+        // engine: outside the gradient collector (optimizer, evaluation, accumulators) no graph may be recorded
+        Boolean before = gradMode(null);
+        gradMode(false);
+        try {
+            trainStack(configs, sources, folds, sorted, k, compaction(), listener, sink);
+        } finally {
+            if (before != null) gradMode(before);
         }
     }
 
-    /** Per-model training state. */
+    /** Whether stopped models leave the stack ({@link #COMPACT_PROPERTY}, default true). */
+    static boolean compaction() {
+        return !"false".equalsIgnoreCase(System.getProperty(COMPACT_PROPERTY, "true").trim());
+    }
+
+    /** Model-steps computed in this JVM so far: one model's forward and backward on one batch, masked or not. */
+    static long modelSteps() {
+        return MODEL_STEPS.get();
+    }
+
+    /** Per-model training state; everything a model carries from one stack to the next. */
     private static final class Slot {
         final Job job;
+        final ExperimentConfig config;
+        final int epochs;
+        final Integer patience;
         final long[] order;
         final int batches;
         final SplittableRandom shuffler;
@@ -149,29 +195,311 @@ final class BatchedTrainer {
         Map<String, SplitPredictions> bestTests = new LinkedHashMap<>();
         Map<String, AttentionSummary> bestAttention = new LinkedHashMap<>();
         float[] muKept;
+        double seconds;
+        boolean reported;
 
-        Slot(Job job, int batchSize, SplitPredictions heldTemplate, float[] mu0) {
+        Slot(Job job, ExperimentConfig config, DeviceData data) {
             this.job = job;
+            this.config = config;
+            this.epochs = config.protocol().epochs();
+            this.patience = config.protocol().patience();
             this.order = FoldTrainer.toLong(job.trainRows());
+            int batchSize = config.protocol().batchSize();
             this.batches = (order.length + batchSize - 1) / batchSize;
             this.shuffler = new SplittableRandom(FoldTrainer.foldSeed(job.seed(), job.fold(), 1));
             this.dropoutSeed = FoldTrainer.foldSeed(job.seed(), job.fold(), 2);
-            this.heldTemplate = heldTemplate;
-            this.mu0 = mu0;
+            this.heldTemplate = FoldTrainer.template("train", data.trainLabels, job.heldRows());
+            this.mu0 = FoldTrainer.classMeanValence(data.trainClass, data.trainValence, job.trainRows());
         }
     }
 
-    static List<FoldResult> trainGroup(List<ExperimentConfig> configs, List<DeviceData> sources, int folds, List<Job> group,
-                                       RunListener listener) {
-        // libtorch's grad mode is per thread and on by default on threads other than the one that started the
-        // engine: outside the gradient collector (optimizer, evaluation, accumulators) no graph may be recorded
-        Boolean before = gradMode(null);
-        gradMode(false);
-        try {
-            return trainGroupNoGrad(configs, sources, folds, group, listener);
-        } finally {
-            if (before != null) gradMode(before);
+    /**
+     * The stack: at most {@code k} models trained together, epoch by epoch. At an epoch boundary where a model has
+     * stopped (patience) or finished its epochs, the stack is rebuilt over the models still training, plus waiting
+     * jobs up to K: parameters and Adam state gathered along the model axis, everything else per model carried in
+     * its {@link Slot}, so a kept model continues with exactly its numbers. A stopped model costs nothing after that
+     * (masked, it would still be computed in every forward and backward); gathering is cheap next to an epoch.
+     * Without compaction the stack is rebuilt only when all its models are done (waves).
+     */
+    private static void trainStack(List<ExperimentConfig> configs, List<DeviceData> sources, int folds, List<Job> jobs,
+                                   int k, boolean compact, RunListener listener, Consumer<FoldResult> sink) {
+        ExperimentConfig config = configs.get(jobs.get(0).source());
+        DeviceData data = sources.get(jobs.get(0).source());
+        ExperimentConfig.Protocol p = config.protocol(); // batch size and optimizer: the same for every source
+        int batchSize = p.batchSize();
+        Engine engine = Engine.getInstance();
+        Device device = data.device;
+        FoldTrainer.checkInterrupt(jobs.get(0).seed(), jobs.get(0).fold(), 0);
+
+        Map<Split, SplitPredictions> testTemplates = new LinkedHashMap<>();
+        data.testLabels.forEach((s, labels) -> testTemplates.put(s,
+                FoldTrainer.template(s.id(), labels, FoldTrainer.allRows(labels.size()))));
+        ExperimentConfig.Loss lossCfg = config.loss();
+        float lambdaE = lossCfg.emotionWeight() == null ? 1f : lossCfg.emotionWeight().floatValue();
+        float lambdaV = lossCfg.valenceWeight() == null ? 1f : lossCfg.valenceWeight().floatValue();
+        boolean dropout = config.model().dropout() > 0;
+        // held-out rows padded to the longest of all jobs, in whole blocks: a model's padded input and its place in
+        // memory do not depend on the stack it is in
+        int hMax = 0;
+        for (Job j : jobs) hMax = Math.max(hMax, j.heldRows().length);
+        hMax = roundUp(hMax, ROW_BLOCK);
+
+        java.util.ArrayDeque<Job> waiting = new java.util.ArrayDeque<>(jobs);
+        List<Slot> slots = new ArrayList<>();
+        try (NDManager gm = data.manager.newSubManager(device)) {
+            StackedModel model = null;
+            StackedAdam adam = null;
+            ModelSpec spec = null;
+            NDManager stackData = null; // arrays of one stack composition (held-out inputs)
+            List<int[]> segments = null;
+            NDList heldInputs = null;
+            try {
+                while (true) {
+                    // ---- epoch boundary: finished models leave, waiting jobs join -----------------------------
+                    int active = 0;
+                    for (Slot s : slots) {
+                        if (s.active) {
+                            active++;
+                        } else if (!s.reported) {
+                            sink.accept(result(s, spec, folds, device));
+                            s.reported = true;
+                        }
+                    }
+                    // compacting: whenever a model stopped, except that a last model keeps one stopped passenger
+                    // (see below); without: when the whole wave is done
+                    boolean rebuild = slots.isEmpty() || (compact
+                            ? active < slots.size() && !(active == 1 && slots.size() == 2 && waiting.isEmpty())
+                            : active == 0);
+                    if (rebuild) {
+                        long t0 = System.nanoTime();
+                        List<Slot> added = new ArrayList<>();
+                        while (active + added.size() < k && !waiting.isEmpty()) {
+                            Job j = waiting.poll();
+                            added.add(new Slot(j, configs.get(j.source()), sources.get(j.source())));
+                        }
+                        if (active + added.size() == 0) break;
+                        // Never a stack of one after a stack of several: libtorch multiplies one model's matrices
+                        // by another kernel (a matrix-vector product where a layer has one output), which rounds
+                        // differently; a stopped model stays along, masked, so the last one keeps its numbers.
+                        boolean passenger = active + added.size() == 1 && slots.size() >= 2;
+                        List<Slot> kept = new ArrayList<>();
+                        List<Integer> keep = new ArrayList<>();
+                        for (int i = 0; i < slots.size(); i++) {
+                            Slot s = slots.get(i);
+                            if (s.active || passenger) {
+                                if (!s.active) passenger = false;
+                                kept.add(s);
+                                keep.add(i);
+                            }
+                        }
+                        slots = new ArrayList<>(kept);
+                        slots.addAll(added);
+                        if (spec == null) spec = FoldTrainer.spec(config, data.groupDims, added.get(0).mu0);
+                        StackedModel fresh = added.isEmpty() ? null : build(engine, spec, added, sources, gm, device);
+                        if (model == null) {
+                            model = fresh;
+                            adam = new StackedAdam(model, p.learningRate().floatValue(), p.weightDecay().floatValue(), gm);
+                        } else {
+                            int[] keepIdx = keep.stream().mapToInt(Integer::intValue).toArray();
+                            model.retain(keepIdx, fresh);
+                            adam.retain(keepIdx, added.size());
+                            if (fresh != null) fresh.close();
+                        }
+                        if (stackData != null) stackData.close();
+                        stackData = gm.newSubManager(device);
+                        segments = segments(slots);
+                        heldInputs = heldInputs(sources, segments, slots, hMax, stackData);
+                        for (Slot s : added) listener.onFoldStart(s.config.name(), s.job.seed(), s.job.fold(), s.epochs);
+                        double share = (System.nanoTime() - t0) / 1e9 / (active + added.size());
+                        for (Slot s : slots) if (s.active) s.seconds += share;
+                    }
+                    trainEpoch(engine, model, adam, slots, sources, segments, heldInputs, data, testTemplates, batchSize,
+                            dropout, lambdaE, lambdaV, device, listener);
+                }
+            } finally {
+                if (stackData != null) stackData.close();
+            }
         }
+    }
+
+    /** Builds the added models, each from its own seed as the sequential engine would, and stacks them. */
+    private static StackedModel build(Engine engine, ModelSpec spec, List<Slot> added, List<DeviceData> sources,
+                                      NDManager gm, Device device) {
+        try (NDManager init = gm.newSubManager(device)) {
+            List<MerModel> models = new ArrayList<>(added.size());
+            for (Slot s : added) {
+                engine.setRandomSeed((int) FoldTrainer.foldSeed(s.job.seed(), s.job.fold(), 0));
+                MerModel m = Models.build(FoldTrainer.spec(s.config, sources.get(s.job.source()).groupDims, s.mu0));
+                m.initialize(init, DataType.FLOAT32, m.inputShapes(1));
+                models.add(m);
+            }
+            return StackedModel.of(spec, models, gm);
+        }
+    }
+
+    /** Contiguous runs of models reading the same source: {start, end, source} per run. */
+    private static List<int[]> segments(List<Slot> slots) {
+        List<int[]> segments = new ArrayList<>();
+        for (int i = 0; i < slots.size(); i++) {
+            int src = slots.get(i).job.source();
+            if (segments.isEmpty() || segments.get(segments.size() - 1)[2] != src) segments.add(new int[] {i, i + 1, src});
+            else segments.get(segments.size() - 1)[1] = i + 1;
+        }
+        return segments;
+    }
+
+    /** Every model's held-out rows (K, hMax, D), padded with its last row, in {@code into}. */
+    private static NDList heldInputs(List<DeviceData> sources, List<int[]> segments, List<Slot> slots, int hMax,
+                                     NDManager into) {
+        int k = slots.size();
+        long[] heldIdx = new long[k * hMax];
+        for (int i = 0; i < k; i++) {
+            int[] h = slots.get(i).job.heldRows();
+            for (int r = 0; r < hMax; r++) heldIdx[i * hMax + r] = h[Math.min(r, h.length - 1)];
+        }
+        try (NDScope scope = new NDScope()) {
+            NDList in = gather(sources, segments, into.create(heldIdx, new Shape(k, hMax)));
+            NDScope.unregister(in);
+            for (NDArray a : in) a.attach(into);
+            scope.suppressNotUsedWarning();
+            return in;
+        }
+    }
+
+    private static FoldResult result(Slot s, ModelSpec spec, int folds, Device device) {
+        FoldSummary summary = new FoldSummary(s.config.name(), s.job.seed(), s.job.fold(), folds, s.job.trainRows().length,
+                s.job.heldRows().length, s.bestEpoch, s.epochsRun, s.epochs, s.stoppedEarly, s.bestScore, s.curves,
+                s.bestAttention, spec.decoder() == ModelSpec.DecoderKind.SEPARATE ? null : s.mu0, s.muKept, s.seconds,
+                device.toString());
+        return new FoldResult(summary, s.bestHeld, s.bestTests);
+    }
+
+    /** One epoch of every model in the stack that is still active (each its own next epoch), then its evaluation. */
+    private static void trainEpoch(Engine engine, StackedModel model, StackedAdam adam, List<Slot> slots,
+                                   List<DeviceData> sources, List<int[]> segments, NDList heldInputs, DeviceData data,
+                                   Map<Split, SplitPredictions> testTemplates, int batchSize, boolean dropout,
+                                   float lambdaE, float lambdaV, Device device, RunListener listener) {
+        long t0 = System.nanoTime();
+        int k = slots.size();
+        Slot first = slots.get(0);
+        int steps = 0;
+        int activeCount = 0;
+        List<Slot> training = new ArrayList<>();
+        for (Slot s : slots) {
+            if (!s.active) continue;
+            training.add(s);
+            s.epochsRun++;
+            FoldTrainer.shuffle(s.order, s.shuffler);
+            steps = Math.max(steps, s.batches);
+            activeCount++;
+        }
+        int dropoutWidth = model.dropoutWidth();
+        float[] lossSum;
+        try (NDManager em = data.manager.newSubManager(device)) {
+            NDArray lossAcc = em.zeros(new Shape(k), DataType.FLOAT32);
+            long[] idx = new long[k * batchSize];
+            float[] mask = new float[k * batchSize];
+            float[] count = new float[k];
+            float[] weight = new float[k];
+            boolean[] step = new boolean[k];
+            for (int b = 0; b < steps; b++) {
+                FoldTrainer.checkInterrupt(first.job.seed(), first.job.fold(), first.epochsRun);
+                for (int i = 0; i < k; i++) {
+                    Slot s = slots.get(i);
+                    int from = b * batchSize;
+                    int to = Math.min(s.order.length, from + batchSize);
+                    step[i] = s.active && from < to;
+                    for (int r = 0; r < batchSize; r++) {
+                        boolean valid = step[i] && from + r < to;
+                        idx[i * batchSize + r] = valid ? s.order[from + r] : 0;
+                        mask[i * batchSize + r] = valid ? 1f : 0f;
+                    }
+                    count[i] = step[i] ? to - from : 1;
+                    weight[i] = step[i] ? 1f : 0f;
+                }
+                try (NDScope scope = new NDScope()) {
+                    NDArray idxArray = em.create(idx, new Shape(k, batchSize));
+                    NDList inputs = gather(sources, segments, idxArray);
+                    NDArray classes = data.trainClassArray.get(idxArray);
+                    NDArray valence = data.trainValenceArray.get(idxArray);
+                    NDArray maskArray = em.create(mask, new Shape(k, batchSize));
+                    NDArray countArray = em.create(count, new Shape(k));
+                    NDArray weightArray = em.create(weight, new Shape(k));
+                    NDArray uniforms = dropout ? uniforms(engine, em, slots, step, b, batchSize, dropoutWidth) : null;
+                    NDArray perModel;
+                    try (GradientCollector gc = engine.newGradientCollector()) {
+                        StackedModel.Output out = model.forward(inputs, uniforms);
+                        perModel = model.losses(out, classes, valence, maskArray, countArray, lambdaE, lambdaV);
+                        gc.backward(perModel.mul(weightArray).sum());
+                    }
+                    lossAcc.addi(perModel.mul(weightArray));
+                    adam.step(step, em);
+                    MODEL_STEPS.addAndGet(k);
+                    scope.suppressNotUsedWarning();
+                }
+            }
+            lossSum = lossAcc.toFloatArray();
+        }
+        double epochSeconds = (System.nanoTime() - t0) / 1e9;
+
+        FoldTrainer.checkInterrupt(first.job.seed(), first.job.fold(), first.epochsRun);
+        float[][] sigmas = sigmas(model);
+        float[][] mus = mus(model);
+        int[] heldRows = new int[k];
+        for (int i = 0; i < k; i++) heldRows[i] = slots.get(i).job.heldRows().length;
+        List<FoldTrainer.Eval> held = evaluate(model, heldInputs, heldRows);
+        List<Integer> improvedSlots = new ArrayList<>();
+        for (int i = 0; i < k; i++) {
+            Slot s = slots.get(i);
+            if (!s.active) continue;
+            int epoch = s.epochsRun;
+            FoldTrainer.Eval e = held.get(i);
+            SplitPredictions heldPred = s.heldTemplate.with(e.logits(), e.valence());
+            MerScore score = heldPred.score();
+            double combined = score.combined();
+            double c = Double.isNaN(combined) ? Double.NEGATIVE_INFINITY : combined;
+            boolean improved = s.bestEpoch == 0 || c > s.bestCombined;
+            if (improved) {
+                s.bestEpoch = epoch;
+                s.bestCombined = c;
+                s.bestScore = Score.of(score);
+                s.bestHeld = heldPred;
+                s.bestAttention = FoldTrainer.attention(s.config, null, e, heldPred.trueClass());
+                s.muKept = mus == null ? null : mus[i];
+                improvedSlots.add(i);
+            }
+            Double se = sigmas == null ? null : (double) sigmas[i][0];
+            Double sv = sigmas == null ? null : (double) sigmas[i][1];
+            EpochStats stats = new EpochStats(epoch, lossSum[i] / s.batches, score.weightedF1(), score.accuracy(),
+                    score.mse(), combined, se, sv, epochSeconds / activeCount);
+            s.curves.add(stats);
+            listener.onEpoch(s.config.name(), s.job.seed(), s.job.fold(), stats);
+            if (s.patience != null && epoch - s.bestEpoch >= s.patience && epoch < s.epochs) {
+                s.stoppedEarly = true;
+                s.active = false;
+            } else if (epoch >= s.epochs) {
+                s.active = false;
+            }
+        }
+        if (!improvedSlots.isEmpty()) {
+            for (Map.Entry<Split, NDList> t : data.testInputs.entrySet()) {
+                List<FoldTrainer.Eval> te;
+                int n = (int) t.getValue().get(0).getShape().get(0);
+                int[] rows = new int[k];
+                java.util.Arrays.fill(rows, n);
+                try (NDScope scope = new NDScope()) {
+                    te = evaluate(model, testInputs(sources, segments, t.getKey(), roundUp(n, ROW_BLOCK)), rows);
+                    scope.suppressNotUsedWarning();
+                }
+                for (int i : improvedSlots) {
+                    FoldTrainer.Eval e = te.get(i);
+                    slots.get(i).bestTests.put(t.getKey().id(), testTemplates.get(t.getKey()).with(e.logits(), e.valence()));
+                }
+            }
+        }
+        // the whole epoch (masked models included: they cost too) shared among the models that trained in it
+        double share = (System.nanoTime() - t0) / 1e9 / activeCount;
+        for (Slot s : training) s.seconds += share;
     }
 
     /** Reads (value null) or sets libtorch's grad mode of this thread; null when the engine has none. */
@@ -186,194 +514,8 @@ final class BatchedTrainer {
         }
     }
 
-    private static List<FoldResult> trainGroupNoGrad(List<ExperimentConfig> configs, List<DeviceData> sources, int folds,
-                                                    List<Job> group, RunListener listener) {
-        ExperimentConfig config = configs.get(group.get(0).source());
-        DeviceData data = sources.get(group.get(0).source());
-        // contiguous runs of models reading the same source: [start, end) per source in use
-        List<int[]> segments = new ArrayList<>();
-        for (int i = 0; i < group.size(); i++) {
-            int src = group.get(i).source();
-            if (segments.isEmpty() || segments.get(segments.size() - 1)[2] != src) segments.add(new int[] {i, i + 1, src});
-            else segments.get(segments.size() - 1)[1] = i + 1;
-        }
-        ExperimentConfig.Protocol p = config.protocol();
-        int epochs = p.epochs();
-        int batchSize = p.batchSize();
-        Integer patience = p.patience();
-        Engine engine = Engine.getInstance();
-        Device device = data.device;
-        long started = System.nanoTime();
-        int k = group.size();
-        FoldTrainer.checkInterrupt(group.get(0).seed(), group.get(0).fold(), 0);
-
-        LabelSet train = data.trainLabels;
-        Map<Split, SplitPredictions> testTemplates = new LinkedHashMap<>();
-        data.testLabels.forEach((s, labels) -> testTemplates.put(s,
-                FoldTrainer.template(s.id(), labels, FoldTrainer.allRows(labels.size()))));
-        List<Slot> slots = new ArrayList<>(k);
-        for (Job j : group) {
-            float[] mu0 = FoldTrainer.classMeanValence(data.trainClass, data.trainValence, j.trainRows());
-            slots.add(new Slot(j, batchSize, FoldTrainer.template("train", train, j.heldRows()), mu0));
-        }
-        ExperimentConfig.Loss lossCfg = config.loss();
-        float lambdaE = lossCfg.emotionWeight() == null ? 1f : lossCfg.emotionWeight().floatValue();
-        float lambdaV = lossCfg.valenceWeight() == null ? 1f : lossCfg.valenceWeight().floatValue();
-
-        try (NDManager gm = data.manager.newSubManager(device)) {
-            StackedModel model;
-            ModelSpec spec = FoldTrainer.spec(config, data.groupDims, slots.get(0).mu0);
-            try (NDManager init = gm.newSubManager(device)) {
-                List<MerModel> models = new ArrayList<>(k);
-                for (Slot s : slots) {
-                    engine.setRandomSeed((int) FoldTrainer.foldSeed(s.job.seed(), s.job.fold(), 0));
-                    MerModel m = Models.build(FoldTrainer.spec(configs.get(s.job.source()), sources.get(s.job.source()).groupDims, s.mu0));
-                    m.initialize(init, DataType.FLOAT32, m.inputShapes(1));
-                    models.add(m);
-                }
-                model = StackedModel.of(spec, models, gm);
-            }
-            for (Slot s : slots) listener.onFoldStart(configs.get(s.job.source()).name(), s.job.seed(), s.job.fold(), epochs);
-            StackedAdam adam = new StackedAdam(model, p.learningRate().floatValue(), p.weightDecay().floatValue(), gm);
-
-            // held-out rows of every model, padded to the longest, gathered once
-            int hMax = 0;
-            for (Slot s : slots) hMax = Math.max(hMax, s.job.heldRows().length);
-            long[] heldIdx = new long[k * hMax];
-            for (int i = 0; i < k; i++) {
-                int[] h = slots.get(i).job.heldRows();
-                for (int r = 0; r < hMax; r++) heldIdx[i * hMax + r] = h[Math.min(r, h.length - 1)];
-            }
-            NDArray heldIdxArray = gm.create(heldIdx, new Shape(k, hMax));
-            NDList heldInputs = gather(sources, segments, heldIdxArray);
-            int nd = data.numDistinct();
-            int dropoutWidth = model.dropoutWidth();
-            boolean dropout = config.model().dropout() > 0;
-
-            for (int epoch = 1; epoch <= epochs; epoch++) {
-                boolean any = false;
-                for (Slot s : slots) any |= s.active;
-                if (!any) break;
-                long t0 = System.nanoTime();
-                int steps = 0;
-                int activeCount = 0;
-                for (Slot s : slots) {
-                    if (!s.active) continue;
-                    FoldTrainer.shuffle(s.order, s.shuffler);
-                    steps = Math.max(steps, s.batches);
-                    activeCount++;
-                }
-                float[] lossSum;
-                try (NDManager em = gm.newSubManager(device)) {
-                    NDArray lossAcc = em.zeros(new Shape(k), DataType.FLOAT32);
-                    long[] idx = new long[k * batchSize];
-                    float[] mask = new float[k * batchSize];
-                    float[] count = new float[k];
-                    float[] weight = new float[k];
-                    boolean[] step = new boolean[k];
-                    for (int b = 0; b < steps; b++) {
-                        FoldTrainer.checkInterrupt(group.get(0).seed(), group.get(0).fold(), epoch);
-                        for (int i = 0; i < k; i++) {
-                            Slot s = slots.get(i);
-                            int from = b * batchSize;
-                            int to = Math.min(s.order.length, from + batchSize);
-                            step[i] = s.active && from < to;
-                            for (int r = 0; r < batchSize; r++) {
-                                boolean valid = step[i] && from + r < to;
-                                idx[i * batchSize + r] = valid ? s.order[from + r] : 0;
-                                mask[i * batchSize + r] = valid ? 1f : 0f;
-                            }
-                            count[i] = step[i] ? to - from : 1;
-                            weight[i] = step[i] ? 1f : 0f;
-                        }
-                        try (NDScope scope = new NDScope()) {
-                            NDArray idxArray = em.create(idx, new Shape(k, batchSize));
-                            NDList inputs = gather(sources, segments, idxArray);
-                            NDArray classes = data.trainClassArray.get(idxArray);
-                            NDArray valence = data.trainValenceArray.get(idxArray);
-                            NDArray maskArray = em.create(mask, new Shape(k, batchSize));
-                            NDArray countArray = em.create(count, new Shape(k));
-                            NDArray weightArray = em.create(weight, new Shape(k));
-                            NDArray uniforms = dropout ? uniforms(engine, em, slots, step, epoch, b, batchSize, dropoutWidth) : null;
-                            NDArray perModel;
-                            try (GradientCollector gc = engine.newGradientCollector()) {
-                                StackedModel.Output out = model.forward(inputs, uniforms);
-                                perModel = model.losses(out, classes, valence, maskArray, countArray, lambdaE, lambdaV);
-                                gc.backward(perModel.mul(weightArray).sum());
-                            }
-                            lossAcc.addi(perModel.mul(weightArray));
-                            adam.step(step, em);
-                            scope.suppressNotUsedWarning();
-                        }
-                    }
-                    lossSum = lossAcc.toFloatArray();
-                }
-                double epochSeconds = (System.nanoTime() - t0) / 1e9;
-
-                FoldTrainer.checkInterrupt(group.get(0).seed(), group.get(0).fold(), epoch);
-                float[][] sigmas = sigmas(model);
-                float[][] mus = mus(model);
-                List<FoldTrainer.Eval> held = evaluate(model, heldInputs, slots, true);
-                List<Integer> improvedSlots = new ArrayList<>();
-                for (int i = 0; i < k; i++) {
-                    Slot s = slots.get(i);
-                    if (!s.active) continue;
-                    FoldTrainer.Eval e = held.get(i);
-                    SplitPredictions heldPred = s.heldTemplate.with(e.logits(), e.valence());
-                    MerScore score = heldPred.score();
-                    double combined = score.combined();
-                    double c = Double.isNaN(combined) ? Double.NEGATIVE_INFINITY : combined;
-                    boolean improved = s.bestEpoch == 0 || c > s.bestCombined;
-                    if (improved) {
-                        s.bestEpoch = epoch;
-                        s.bestCombined = c;
-                        s.bestScore = Score.of(score);
-                        s.bestHeld = heldPred;
-                        s.bestAttention = FoldTrainer.attention(configs.get(s.job.source()), null, e, heldPred.trueClass());
-                        s.muKept = mus == null ? null : mus[i];
-                        improvedSlots.add(i);
-                    }
-                    s.epochsRun = epoch;
-                    Double se = sigmas == null ? null : (double) sigmas[i][0];
-                    Double sv = sigmas == null ? null : (double) sigmas[i][1];
-                    EpochStats stats = new EpochStats(epoch, lossSum[i] / s.batches, score.weightedF1(), score.accuracy(),
-                            score.mse(), combined, se, sv, epochSeconds / activeCount);
-                    s.curves.add(stats);
-                    listener.onEpoch(configs.get(s.job.source()).name(), s.job.seed(), s.job.fold(), stats);
-                    if (patience != null && epoch - s.bestEpoch >= patience && epoch < epochs) {
-                        s.stoppedEarly = true;
-                        s.active = false;
-                    }
-                }
-                if (!improvedSlots.isEmpty()) {
-                    for (Map.Entry<Split, NDList> t : data.testInputs.entrySet()) {
-                        List<FoldTrainer.Eval> te;
-                        try (NDScope scope = new NDScope()) {
-                            te = evaluate(model, testInputs(sources, segments, t.getKey()), slots, false);
-                            scope.suppressNotUsedWarning();
-                        }
-                        for (int i : improvedSlots) {
-                            FoldTrainer.Eval e = te.get(i);
-                            slots.get(i).bestTests.put(t.getKey().id(), testTemplates.get(t.getKey()).with(e.logits(), e.valence()));
-                        }
-                    }
-                }
-            }
-            double seconds = (System.nanoTime() - started) / 1e9 / k;
-            List<FoldResult> results = new ArrayList<>(k);
-            for (Slot s : slots) {
-                FoldSummary summary = new FoldSummary(configs.get(s.job.source()).name(), s.job.seed(), s.job.fold(), folds, s.job.trainRows().length,
-                        s.job.heldRows().length, s.bestEpoch, s.epochsRun, epochs, s.stoppedEarly, s.bestScore, s.curves,
-                        s.bestAttention, spec.decoder() == ModelSpec.DecoderKind.SEPARATE ? null : s.mu0, s.muKept, seconds,
-                        device.toString());
-                results.add(new FoldResult(summary, s.bestHeld, s.bestTests));
-            }
-            return results;
-        }
-    }
-
-    /** (K, B, W) uniforms: model i's from its own stream (seed, fold, epoch, batch); zeros for a model not stepping. */
-    private static NDArray uniforms(Engine engine, NDManager m, List<Slot> slots, boolean[] step, int epoch, int batch,
+    /** (K, B, W) uniforms: model i's from its own stream (seed, fold, its epoch, batch); zeros for a model not stepping. */
+    private static NDArray uniforms(Engine engine, NDManager m, List<Slot> slots, boolean[] step, int batch,
                                     int batchSize, int width) {
         NDList parts = new NDList(slots.size());
         Shape shape = new Shape(batchSize, width);
@@ -382,7 +524,8 @@ final class BatchedTrainer {
                 parts.add(m.zeros(shape));
                 continue;
             }
-            long s = new SplittableRandom(slots.get(i).dropoutSeed + epoch * 1_000_003L + batch).nextLong();
+            Slot slot = slots.get(i);
+            long s = new SplittableRandom(slot.dropoutSeed + slot.epochsRun * 1_000_003L + batch).nextLong();
             engine.setRandomSeed((int) s);
             parts.add(m.randomUniform(0f, 1f, shape));
         }
@@ -408,19 +551,32 @@ final class BatchedTrainer {
         return concatInputs(parts);
     }
 
-    /** A test split's inputs: shared (N, D) with one source; else each source's broadcast over its models, concatenated. */
-    private static NDList testInputs(List<DeviceData> sources, List<int[]> segments, Split split) {
-        if (segments.size() == 1) return sources.get(segments.get(0)[2]).testInputs.get(split);
+    /**
+     * A test split's inputs, {@code rows} (≥ N) per model, the last row repeated: shared (rows, D) with one source;
+     * else each source's broadcast over its models, concatenated.
+     */
+    private static NDList testInputs(List<DeviceData> sources, List<int[]> segments, Split split, int rows) {
         List<NDList> parts = new ArrayList<>();
         for (int[] seg : segments) {
             NDList in = sources.get(seg[2]).testInputs.get(split);
+            long n = in.get(0).getShape().get(0);
+            long[] pad = new long[rows];
+            for (int r = 0; r < rows; r++) pad[r] = Math.min(r, n - 1);
+            NDArray padIdx = in.get(0).getManager().create(pad);
             NDList b = new NDList(in.size());
             for (NDArray x : in) {
-                b.add(x.expandDims(0).broadcast(new Shape(seg[1] - seg[0], x.getShape().get(0), x.getShape().get(1))));
+                NDArray padded = x.get(padIdx);
+                b.add(segments.size() == 1 ? padded
+                        : padded.expandDims(0).broadcast(new Shape(seg[1] - seg[0], rows, x.getShape().get(1))));
             }
+            if (segments.size() == 1) return b;
             parts.add(b);
         }
         return concatInputs(parts);
+    }
+
+    private static int roundUp(int n, int block) {
+        return (n + block - 1) / block * block;
     }
 
     private static NDList concatInputs(List<NDList> parts) {
@@ -455,8 +611,8 @@ final class BatchedTrainer {
         return out;
     }
 
-    /** Eval-mode forward of all models; per model its first rows ({@code held}: its held-out count; else all). */
-    private static List<FoldTrainer.Eval> evaluate(StackedModel model, NDList inputs, List<Slot> slots, boolean held) {
+    /** Eval-mode forward of all models; of model i its first {@code keep[i]} rows (the rest is padding). */
+    private static List<FoldTrainer.Eval> evaluate(StackedModel model, NDList inputs, int[] keep) {
         try (NDScope scope = new NDScope()) {
             StackedModel.Output out = model.forward(inputs, null);
             Shape ls = out.logits().getShape();
@@ -474,7 +630,7 @@ final class BatchedTrainer {
             }
             List<FoldTrainer.Eval> evals = new ArrayList<>(k);
             for (int i = 0; i < k; i++) {
-                int n = held ? slots.get(i).job.heldRows().length : rows;
+                int n = keep[i];
                 float[][] l = new float[n][c];
                 for (int r = 0; r < n; r++) System.arraycopy(logits, (i * rows + r) * c, l[r], 0, c);
                 float[] v = new float[n];

@@ -1,0 +1,193 @@
+package org.merlab.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.merlab.experiment.Profile;
+import org.merlab.sim.MerSim;
+import org.merlab.sim.SimSpec;
+import org.merlab.sim.SimWriter;
+
+/**
+ * Compaction of the batched engine: a model stopped by patience leaves the stack at the next epoch
+ * boundary (and a waiting job takes its place), and every model's results are bit for bit those of
+ * the engine that keeps stopped models in the stack, masked ({@code merlab.batch.compact=false}):
+ * best epoch, epochs run, curves, held-out and test predictions, attention, μ. Tiny MER-SIM as
+ * {@link BatchedEngineTest}, dropout on (each model's masks come from its own stream, so they do not
+ * depend on the stack either).
+ */
+class BatchedCompactionTest {
+
+    @TempDir
+    static Path tmp;
+    static Path data;
+    static Path configs;
+
+    @BeforeAll
+    static void makeDataset() throws IOException {
+        data = tmp.resolve("sim");
+        SimWriter.writeIfNeeded(new MerSim(SimSpec.defaults().withSizes(300, 60, 61)), data, false, i -> {});
+        configs = Files.createDirectories(tmp.resolve("configs"));
+    }
+
+    private static Path write(String name, String features, String structure, String decoder, String loss, String seeds)
+            throws IOException {
+        Path p = configs.resolve(name + ".json");
+        Files.writeString(p, "{\"name\": \"" + name + "\", \"features\": " + features + ","
+                + " \"model\": {\"structure\": \"" + structure + "\", \"decoder\": \"" + decoder + "\", \"d\": 16, \"hidden\": 32,"
+                + " \"dropout\": 0.3}, \"loss\": {\"kind\": \"" + loss + "\"},"
+                + " \"protocol\": {\"epochs\": 12, \"patience\": 2, \"learningRate\": 0.003, \"seeds\": " + seeds + "}}");
+        return p;
+    }
+
+    /** One run's folds by "experiment seed/fold", and the model-steps it computed. */
+    record Run(Map<String, FoldResult> folds, long modelSteps) {}
+
+    private static Run run(List<Path> configFiles, boolean compact, Integer maxK, String out) {
+        Map<String, String> props = new TreeMap<>();
+        props.put(BatchedTrainer.COMPACT_PROPERTY, Boolean.toString(compact));
+        props.put(BatchedTrainer.MAX_K_PROPERTY, maxK == null ? null : maxK.toString());
+        props.put(BatchedTrainer.ENGINE_PROPERTY, "batched");
+        Map<String, String> before = new TreeMap<>();
+        for (String key : props.keySet()) before.put(key, System.getProperty(key));
+        Map<String, FoldResult> folds = new ConcurrentHashMap<>();
+        RunListener l = new RunListener() {
+            @Override
+            public void onFoldEnd(String experiment, long seed, int fold, FoldResult r, boolean reused) {
+                folds.put(experiment + " " + seed + "/" + fold, r);
+            }
+        };
+        try {
+            props.forEach((k, v) -> {
+                if (v == null) System.clearProperty(k);
+                else System.setProperty(k, v);
+            });
+            long steps0 = BatchedTrainer.modelSteps();
+            ExperimentRunner.runSweep(configFiles, new ExperimentRunner.Options(tmp.resolve(out), data, Profile.PAPER, true, l));
+            return new Run(new TreeMap<>(folds), BatchedTrainer.modelSteps() - steps0);
+        } finally {
+            before.forEach((k, v) -> {
+                if (v == null) System.clearProperty(k);
+                else System.setProperty(k, v);
+            });
+        }
+    }
+
+    /** Everything a fold reports except wall time, as numbers. */
+    private static List<Double> numbers(FoldResult r) {
+        List<Double> x = new ArrayList<>();
+        FoldSummary s = r.summary();
+        x.add((double) s.bestEpoch());
+        x.add((double) s.epochsRun());
+        x.add(s.stoppedEarly() ? 1.0 : 0.0);
+        x.add(s.heldOut().weightedF1());
+        x.add(s.heldOut().accuracy());
+        x.add(s.heldOut().mse());
+        for (EpochStats e : s.curves()) {
+            x.add((double) e.epoch());
+            x.add(e.trainLoss());
+            x.add(e.heldOutWeightedF1());
+            x.add(e.heldOutAccuracy());
+            x.add(e.heldOutMse());
+            x.add(e.heldOutCombined());
+            x.add(e.sigmaE() == null ? -1 : e.sigmaE());
+            x.add(e.sigmaV() == null ? -1 : e.sigmaV());
+        }
+        for (AttentionSummary a : s.attention().values()) {
+            for (double v : a.mean()) x.add(v);
+            for (double[] c : a.perClass().values()) for (double v : c) x.add(v);
+        }
+        if (s.muKept() != null) for (float v : s.muKept()) x.add((double) v);
+        List<SplitPredictions> preds = new ArrayList<>();
+        preds.add(r.heldOut());
+        preds.addAll(new TreeMap<>(r.tests()).values());
+        for (SplitPredictions p : preds) {
+            x.add((double) p.size());
+            for (float[] row : p.logits()) for (float v : row) x.add((double) v);
+            for (float v : p.valence()) x.add((double) v);
+        }
+        return x;
+    }
+
+    private static void assertSameResults(Run expected, Run actual) {
+        assertEquals(expected.folds().keySet(), actual.folds().keySet());
+        for (String key : expected.folds().keySet()) {
+            List<Double> a = numbers(expected.folds().get(key));
+            List<Double> b = numbers(actual.folds().get(key));
+            assertEquals(a.size(), b.size(), key + ": number of figures");
+            for (int i = 0; i < a.size(); i++) assertEquals(a.get(i), b.get(i), 0.0, key + ": figure " + i);
+        }
+    }
+
+    /** Patience must stop models at different epochs, else there is nothing to compact. */
+    private static void assertStoppedAtDifferentEpochs(Run r) {
+        java.util.Set<Integer> stops = new java.util.TreeSet<>();
+        for (FoldResult f : r.folds().values()) {
+            if (f.summary().stoppedEarly()) stops.add(f.summary().epochsRun());
+        }
+        assertTrue(stops.size() >= 2, "models stopped early at epochs " + stops);
+    }
+
+    /** The model-steps a run needs when each model is computed only while it trains: Σ epochs run × batches. */
+    private static long needed(Run r) {
+        long n = 0;
+        for (FoldResult f : r.folds().values()) n += (long) f.summary().epochsRun() * ((f.summary().trainSamples() + 31) / 32);
+        return n;
+    }
+
+    /**
+     * 10 models (2 seeds × 5 folds) of S2 with the gated decoder and the uncertainty loss, patience 2: with compaction
+     * the same results as without, for fewer model-steps; with K capped at 3 (waiting jobs take the places of stopped
+     * models mid-run, the last model trains with a stopped passenger) the same results again, for fewer model-steps
+     * than waves of 3.
+     */
+    @Test
+    void compactionAndRefillKeepEveryModelsNumbers() throws IOException {
+        List<Path> c = List.of(write("cmp-s2", "[[\"HL18\", \"RF\", \"MR\"]]", "flat", "gated", "uncertainty", "[0, 1]"));
+        Run masked = run(c, false, null, "masked");
+        Run compact = run(c, true, null, "compact");
+        Run waves = run(c, false, 3, "waves");
+        Run refill = run(c, true, 3, "refill");
+        assertEquals(10, masked.folds().size());
+        assertStoppedAtDifferentEpochs(masked);
+        assertSameResults(masked, compact);
+        assertSameResults(masked, waves);
+        assertSameResults(masked, refill);
+        // masked: all 10 computed for 12 epochs × 8 batches; compacted: only the models still training
+        assertEquals(10L * 12 * 8, masked.modelSteps());
+        assertTrue(compact.modelSteps() <= needed(masked) + 12 * 8, "at most one passenger"); // (last model's)
+        assertTrue(compact.modelSteps() < masked.modelSteps(), compact.modelSteps() + " vs " + masked.modelSteps());
+        assertTrue(refill.modelSteps() < waves.modelSteps(), "refill " + refill.modelSteps() + " vs waves " + waves.modelSteps());
+        System.out.printf("model-steps: masked %d, compacted %d; K=3: waves %d, refill %d (needed %d)%n",
+                masked.modelSteps(), compact.modelSteps(), waves.modelSteps(), refill.modelSteps(), needed(masked));
+    }
+
+    /**
+     * A layer sweep (two configs, 5 folds each, one stack of 10 over two sources): as models stop, the stack's
+     * segments per source shrink and may vanish; every model keeps its numbers.
+     */
+    @Test
+    void sweepCompactionKeepsEveryModelsNumbers() throws IOException {
+        List<Path> c = List.of(
+                write("cmp-18", "[[\"HL18\"]]", "unimodal", "joint", "fixed", "[0]"),
+                write("cmp-19", "[[\"HL19\"]]", "unimodal", "joint", "fixed", "[0]"));
+        Run masked = run(c, false, null, "sweep-masked");
+        Run compact = run(c, true, null, "sweep-compact");
+        assertEquals(10, masked.folds().size());
+        assertStoppedAtDifferentEpochs(masked);
+        assertSameResults(masked, compact);
+        assertTrue(compact.modelSteps() < masked.modelSteps(),
+                "model-steps with compaction " + compact.modelSteps() + " vs without " + masked.modelSteps());
+    }
+}
