@@ -1,7 +1,9 @@
 package org.merlab.train;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -13,8 +15,9 @@ import org.merlab.model.StackedModel;
  * count and bias correction, the moments elementwise, coupled L2 weight decay ({@code grad + wd·w},
  * PyTorch {@code Adam(weight_decay=wd)}) except for s_e/s_v, and a per-step mask: a model with
  * mask 0 (stopped early, or no rows left this epoch) keeps its weights, moments and step count
- * exactly. Same update as DJL's {@code Adam} that {@link DecayMaskedAdam} wraps: lr_t = lr·√(1−β₂ᵗ)
- * /(1−β₁ᵗ), w −= lr_t·m/(√v + ε). Gradients are zeroed after each step.
+ * exactly; {@link #retain} follows the model when it drops stopped models from the stack. Same
+ * update as DJL's {@code Adam} that {@link DecayMaskedAdam} wraps: lr_t = lr·√(1−β₂ᵗ)/(1−β₁ᵗ),
+ * w −= lr_t·m/(√v + ε). Gradients are zeroed after each step.
  */
 final class StackedAdam {
     static final float BETA1 = 0.9f;
@@ -27,10 +30,12 @@ final class StackedAdam {
     private final List<String> noDecay;
     private final Map<String, NDArray> means = new LinkedHashMap<>();
     private final Map<String, NDArray> variances = new LinkedHashMap<>();
-    private final int[] steps;
+    private final NDManager manager;
+    private int[] steps;
 
     StackedAdam(StackedModel model, float learningRate, float weightDecay, NDManager manager) {
         this.model = model;
+        this.manager = manager;
         this.learningRate = learningRate;
         this.weightDecay = weightDecay;
         this.noDecay = model.noDecayNames();
@@ -48,50 +53,76 @@ final class StackedAdam {
         return steps[k];
     }
 
-    /** One update of every model whose {@code active[k]} is set; temporaries are attached to {@code scratch}. */
-    void step(boolean[] active, NDManager scratch) {
-        int k = model.size();
-        float[] lr = new float[k];
-        float[] b1 = new float[k];
-        float[] c1 = new float[k];
-        float[] b2 = new float[k];
-        float[] c2 = new float[k];
-        for (int i = 0; i < k; i++) {
-            if (active[i]) {
-                double t = ++steps[i];
-                double coef1 = 1.0 - Math.pow(BETA1, t);
-                double coef2 = 1.0 - Math.pow(BETA2, t);
-                lr[i] = (float) (learningRate * Math.sqrt(coef2) / coef1);
-                b1[i] = BETA1;
-                c1[i] = 1 - BETA1;
-                b2[i] = BETA2;
-                c2[i] = 1 - BETA2;
-            } else {
-                b1[i] = 1f;
-                b2[i] = 1f;
+    /**
+     * Follows {@link StackedModel#retain}: the moments and step counts of models {@code keep} (in that order), then
+     * {@code added} fresh models (zero moments, no steps), so every kept model's next update is the one it would
+     * have had in the old stack.
+     */
+    void retain(int[] keep, int added) {
+        for (Map<String, NDArray> state : List.of(means, variances)) {
+            for (Map.Entry<String, NDArray> e : state.entrySet()) {
+                NDArray old = e.getValue();
+                NDArray fresh = added == 0 ? null
+                        : manager.zeros(new Shape(added).addAll(old.getShape().slice(1)), old.getDataType(), old.getDevice());
+                e.setValue(StackedModel.gatherModels(old, keep, fresh, manager));
+                old.close();
+                if (fresh != null) fresh.close();
             }
         }
-        Map<Integer, NDArray[]> byRank = new LinkedHashMap<>();
+        int[] next = new int[keep.length + added];
+        for (int i = 0; i < keep.length; i++) next[i] = steps[keep[i]];
+        steps = next;
+    }
+
+    /** Elements per native update call: temporaries of 1 MB stay in cache and are reused by malloc (see step). */
+    static final int CHUNK = 1 << 18;
+
+    /**
+     * One update of every model whose {@code active[k]} is set ({@code scratch} is not needed: the update is in place).
+     *
+     * <p>Why this shape: the update is memory-bound. It goes through libtorch's native Adam update (the one DJL's
+     * {@code Adam}, and so the sequential engine, uses: a few in-place passes per call) instead of a dozen separate
+     * elementwise operations, and over chunks of {@link #CHUNK} elements of the flattened stack: a stack of K models'
+     * moments does not fit in cache, and each call's temporaries would otherwise be fresh tens-of-MB allocations (new
+     * pages every step). Measured on the 2-core machine for a 15 M-parameter stack: 27 ms per step chunked vs 157 ms in
+     * one call. The native update takes one bias-corrected learning rate, so it runs per run of neighbouring models
+     * that are active and have taken the same number of steps (one run unless fold sizes or stops made them diverge).
+     */
+    void step(boolean[] active, NDManager scratch) {
+        int k = model.size();
+        for (int i = 0; i < k; i++) if (active[i]) steps[i]++;
+        List<int[]> runs = new java.util.ArrayList<>();
+        for (int i = 0; i < k; ) {
+            if (!active[i]) {
+                i++;
+                continue;
+            }
+            int j = i + 1;
+            while (j < k && active[j] && steps[j] == steps[i]) j++;
+            runs.add(new int[] {i, j});
+            i = j;
+        }
         for (Map.Entry<String, NDArray> e : model.parameters().entrySet()) {
             NDArray w = e.getValue();
-            int rank = w.getShape().dimension();
-            NDArray[] coef = byRank.computeIfAbsent(rank, r -> {
-                long[] dims = new long[r];
-                java.util.Arrays.fill(dims, 1);
-                dims[0] = k;
-                Shape s = new Shape(dims);
-                return new NDArray[] {scratch.create(lr, s), scratch.create(b1, s), scratch.create(c1, s),
-                    scratch.create(b2, s), scratch.create(c2, s)};
-            });
             NDArray grad = w.getGradient();
-            NDArray g = grad;
+            long perModel = w.getShape().size() / k;
             float wd = noDecay.contains(e.getKey()) ? 0f : weightDecay;
-            if (wd != 0f) g = grad.add(w.mul(wd));
-            NDArray m = means.get(e.getKey());
-            NDArray v = variances.get(e.getKey());
-            m.muli(coef[1]).addi(g.mul(coef[2]));
-            v.muli(coef[3]).addi(g.square().mul(coef[4]));
-            w.subi(m.mul(coef[0]).div(v.sqrt().add(EPSILON)));
+            // contiguous stacks: the flat reshapes and their slices are views, so the updates land in the stack
+            try (NDArray wf = w.reshape(-1); NDArray gf = grad.reshape(-1); NDArray mf = means.get(e.getKey()).reshape(-1);
+                    NDArray vf = variances.get(e.getKey()).reshape(-1)) {
+                for (int[] run : runs) {
+                    double t = steps[run[0]];
+                    float lrT = (float) (learningRate * Math.sqrt(1.0 - Math.pow(BETA2, t)) / (1.0 - Math.pow(BETA1, t)));
+                    for (long from = run[0] * perModel, to = run[1] * perModel; from < to; from += CHUNK) {
+                        NDIndex part = new NDIndex("{}:{}", from, Math.min(to, from + CHUNK));
+                        try (NDArray ws = wf.get(part); NDArray gs = gf.get(part); NDArray ms = mf.get(part); NDArray vs = vf.get(part)) {
+                            // weights list = gs: a plain array has no gradient to zero; the stack's is zeroed below
+                            ws.getNDArrayInternal().adamUpdate(new NDList(ws, gs, ms, vs), new NDList(gs), 0f, lrT, wd, 1f, -1f,
+                                    BETA1, BETA2, EPSILON, false, false);
+                        }
+                    }
+                }
+            }
             grad.muli(0f);
         }
     }
