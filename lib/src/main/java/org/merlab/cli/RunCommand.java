@@ -47,7 +47,7 @@ final class RunCommand implements Callable<Integer> {
     Path out;
 
     @Option(names = "--profile", defaultValue = "default",
-            description = "quick (8 epochs, 1 seed), default (30 epochs, 2 seeds) or paper (the config's protocol). Default: ${DEFAULT-VALUE}.")
+            description = "quick (5 epochs, 1 seed), default (10 epochs, 2 seeds) or paper (the config's protocol). Default: ${DEFAULT-VALUE}.")
     String profile;
 
     @Option(names = "--force", description = "Delete this config's results for the profile and retrain (fusion: members too).")

@@ -8,7 +8,7 @@ import java.util.List;
  * is what the tests run. Every report states the profile and the epochs and seeds it resolved to.
  */
 public enum Profile {
-    QUICK(8, 1), DEFAULT(30, 2), PAPER(-1, -1);
+    QUICK(5, 1), DEFAULT(10, 2), PAPER(-1, -1);
 
     private final int epochs;
     private final int seeds;

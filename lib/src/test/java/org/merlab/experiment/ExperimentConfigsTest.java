@@ -69,7 +69,7 @@ class ExperimentConfigsTest {
     @Test
     void profilesCutEpochsAndSeedsButPaperKeepsTheConfig() throws Exception {
         ExperimentConfig c = ExperimentConfigs.read(write("x.json", "{\"features\": [[\"HL\"]]}"));
-        assertEquals(8, Profile.QUICK.apply(c).protocol().epochs());
+        assertEquals(5, Profile.QUICK.apply(c).protocol().epochs());
         assertEquals(List.of(0L), Profile.QUICK.apply(c).protocol().seeds());
         assertEquals(c, Profile.PAPER.apply(c));
     }
