@@ -55,6 +55,10 @@ final class BenchTrainCommand implements Callable<Integer> {
     @Option(names = "--no-reference", description = "Skip the PyTorch reference.")
     boolean noReference;
 
+    @Option(names = "--reference-threads", description = "Threads of the PyTorch reference (default: merlab's). Debian's torch 1.13 is"
+            + " fastest with 1 on this 2-core machine, so compare best with best as well as like with like.")
+    Integer referenceThreads;
+
     @Option(names = "--python", defaultValue = "/usr/bin/python3", description = "Python with torch (default: ${DEFAULT-VALUE}).")
     String python;
 
@@ -146,7 +150,7 @@ final class BenchTrainCommand implements Callable<Integer> {
         merlab.put("cv_weighted_f1", result.metrics().get("cv").mean().weightedF1());
         merlab.put("cv_mse", result.metrics().get("cv").mean().mse());
 
-        Map<String, Object> reference = noReference ? null : reference(home, root, threads);
+        Map<String, Object> reference = noReference ? null : reference(home, root, referenceThreads != null ? referenceThreads : threads);
         Map<String, Object> all = new LinkedHashMap<>();
         all.put("dataset", root.toString());
         all.put("cores", Runtime.getRuntime().availableProcessors());
@@ -161,7 +165,7 @@ final class BenchTrainCommand implements Callable<Integer> {
         if (reference != null && reference.containsKey("cv_seconds")) {
             double refEpoch = ((Number) reference.get("epoch_seconds_median")).doubleValue();
             double refCv = ((Number) reference.get("cv_seconds")).doubleValue();
-            System.out.printf(Locale.ROOT, "%-22s %12.3f %12.2f %12.1f %12s%n", "PyTorch " + reference.get("torch"), refEpoch, refCv,
+            System.out.printf(Locale.ROOT, "%-22s %12.3f %12.2f %12.1f %12s%n", "PyTorch " + reference.get("torch") + " x" + reference.get("threads"), refEpoch, refCv,
                     ((Number) reference.get("steps_per_second")).doubleValue(), "-");
             System.out.printf(Locale.ROOT, "ratio merlab / PyTorch: epoch %.2f, CV %.2f%n", epochMedian / refEpoch, cvSeconds / refCv);
             all.put("ratio_cv", cvSeconds / refCv);

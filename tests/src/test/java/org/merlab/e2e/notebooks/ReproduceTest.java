@@ -18,13 +18,9 @@ class ReproduceTest {
     void reproduceReusesFinishedExperimentsAndWritesTheIndex() throws Exception {
         NotebookRun.result(); // the notebooks ran: their experiments are in NotebookRun.RESULTS
         Path reports = NotebookRun.OUT.resolve("reproduce");
-        ProcessBuilder pb = new ProcessBuilder(NotebookRun.ROOT.resolve("environment/reproduce").toString(), "--profile", "quick",
-                "--only", "00,06", "--results", NotebookRun.RESULTS.toString(), "--reports", reports.toString())
-                .directory(NotebookRun.ROOT.toFile()).redirectErrorStream(true);
-        Process p = pb.start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(900, TimeUnit.SECONDS), "reproduce finished");
-        assertEquals(0, p.exitValue(), out);
+        java.util.List<String> cmd = java.util.List.of(NotebookRun.ROOT.resolve("environment/reproduce").toString(), "--profile", "quick",
+                "--only", "00,06", "--results", NotebookRun.RESULTS.toString(), "--reports", reports.toString());
+        String out = run(cmd, "--force"); // --force: a report directory left by an earlier local run is no reason to skip
         assertTrue(out.contains("00-data") && out.contains("06-final-system") && out.contains("total"), out);
         for (String nb : new String[] {"00-data", "06-final-system"}) {
             assertTrue(Files.size(reports.resolve(nb + ".html")) > 100_000, nb + " report");
@@ -34,8 +30,25 @@ class ReproduceTest {
         assertTrue(index.contains("<td>final-system</td>") && index.contains("0.685"), "headline with the paper's 0.6846");
         assertTrue(index.contains("MER-SIM") && index.contains("quick"), "dataset and profile");
         assertTrue(!index.contains("src=\"http") && !index.contains("href=\"http"), "self-contained");
+        // nothing changed since that run: the reports are kept and no notebook runs; --force runs them again
+        long before = Files.getLastModifiedTime(reports.resolve("06-final-system.html")).toMillis();
+        String again = run(cmd);
+        assertTrue(again.contains("nothing changed since the last complete quick --only 00,06 run"), again);
+        assertEquals(before, Files.getLastModifiedTime(reports.resolve("06-final-system.html")).toMillis(), "report kept");
+        String third = run(cmd, "--force");
+        assertTrue(third.contains("06-final-system") && third.contains("total"), third);
         // resume: the final system's members were finished, so nothing trained
         assertTrue(Files.readString(NotebookRun.RESULTS.resolve("final-system/quick/metrics.json")).contains("\"folds_trained\" : 0"),
                 "final-system reused its members");
+    }
+
+    private static String run(java.util.List<String> command, String... more) throws Exception {
+        java.util.List<String> all = new java.util.ArrayList<>(command);
+        all.addAll(java.util.List.of(more));
+        Process p = new ProcessBuilder(all).directory(NotebookRun.ROOT.toFile()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(900, TimeUnit.SECONDS), "reproduce finished");
+        assertEquals(0, p.exitValue(), out);
+        return out;
     }
 }
