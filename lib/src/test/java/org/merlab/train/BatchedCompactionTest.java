@@ -15,9 +15,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.merlab.experiment.Profile;
-import org.merlab.sim.MerSim;
-import org.merlab.sim.SimSpec;
-import org.merlab.sim.SimWriter;
 
 /**
  * Compaction of the batched engine: a model stopped by patience leaves the stack at the next epoch
@@ -36,8 +33,7 @@ class BatchedCompactionTest {
 
     @BeforeAll
     static void makeDataset() throws IOException {
-        data = tmp.resolve("sim");
-        SimWriter.writeIfNeeded(new MerSim(SimSpec.defaults().withSizes(300, 60, 61)), data, false, i -> {});
+        data = TinySim.write(tmp);
         configs = Files.createDirectories(tmp.resolve("configs"));
     }
 

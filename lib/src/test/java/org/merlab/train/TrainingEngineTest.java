@@ -39,9 +39,6 @@ import org.merlab.experiment.Profile;
 import org.merlab.model.MerModel;
 import org.merlab.model.Models;
 import org.merlab.model.ParameterNames;
-import org.merlab.sim.MerSim;
-import org.merlab.sim.SimSpec;
-import org.merlab.sim.SimWriter;
 
 /**
  * The training engine on a tiny MER-SIM (300 train, 60 test1, 61 test2 clips) with small models:
@@ -57,9 +54,7 @@ class TrainingEngineTest {
 
     @BeforeAll
     static void makeDataset() throws IOException {
-        data = tmp.resolve("sim");
-        // through SimWriter so the dataset carries MER-SIM's manifest (metrics.json then says "synthetic")
-        SimWriter.writeIfNeeded(new MerSim(SimSpec.defaults().withSizes(300, 60, 61)), data, false, i -> {});
+        data = TinySim.write(tmp);
         configs = Files.createDirectories(tmp.resolve("configs"));
         write("att", "{\"name\": \"att\", \"features\": [[\"HL18\", \"MR\"]],"
                 + " \"model\": {\"structure\": \"official_attention\", \"decoder\": \"separate\", \"d\": 16, \"hidden\": 32},"
