@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
@@ -324,13 +323,9 @@ public final class ExtractionDemo {
     }
 
     /** A RIFF/WAVE file: PCM (8-bit unsigned, 16/24/32-bit signed) or IEEE float, little-endian, interleaved channels. */
-    static byte[] wav(float[][] channels, Clip c) {
-        int n = channels[0].length, ch = channels.length, bps = c.bits() / 8, block = ch * bps;
-        ByteBuffer b = ByteBuffer.allocate(44 + n * block).order(ByteOrder.LITTLE_ENDIAN);
-        b.put("RIFF".getBytes(StandardCharsets.US_ASCII)).putInt(36 + n * block).put("WAVE".getBytes(StandardCharsets.US_ASCII));
-        b.put("fmt ".getBytes(StandardCharsets.US_ASCII)).putInt(16).putShort((short) (c.floating() ? 3 : 1)).putShort((short) ch)
-                .putInt(c.sampleRate()).putInt(c.sampleRate() * block).putShort((short) block).putShort((short) c.bits());
-        b.put("data".getBytes(StandardCharsets.US_ASCII)).putInt(n * block);
+    static byte[] wav(float[][] channels, Clip c) throws IOException {
+        int n = channels[0].length, ch = channels.length, bps = c.bits() / 8;
+        ByteBuffer b = ByteBuffer.allocate(n * ch * bps).order(ByteOrder.LITTLE_ENDIAN);
         for (int i = 0; i < n; i++) {
             for (int k = 0; k < ch; k++) {
                 double v = Math.max(-1, Math.min(1, channels[k][i]));
@@ -345,7 +340,15 @@ public final class ExtractionDemo {
                 }
             }
         }
-        return b.array();
+        // the samples are ours; the RIFF container is the JDK's (the same javax.sound that WavDecoder reads with)
+        javax.sound.sampled.AudioFormat.Encoding enc = c.floating() ? javax.sound.sampled.AudioFormat.Encoding.PCM_FLOAT
+                : c.bits() == 8 ? javax.sound.sampled.AudioFormat.Encoding.PCM_UNSIGNED : javax.sound.sampled.AudioFormat.Encoding.PCM_SIGNED;
+        var format = new javax.sound.sampled.AudioFormat(enc, c.sampleRate(), c.bits(), ch, ch * bps, c.sampleRate(), false);
+        var out = new java.io.ByteArrayOutputStream();
+        try (var in = new javax.sound.sampled.AudioInputStream(new java.io.ByteArrayInputStream(b.array()), format, n)) {
+            javax.sound.sampled.AudioSystem.write(in, javax.sound.sampled.AudioFileFormat.Type.WAVE, out);
+        }
+        return out.toByteArray();
     }
 
     /** A 112×112 cartoon face (what OpenFace's aligned crops look like, roughly): skin tone per clip, mouth and brows per frame. */
@@ -651,11 +654,11 @@ public final class ExtractionDemo {
     public String toHtml() {
         StringBuilder b = new StringBuilder("<div class=\"merlab-setup\"><b>Setup</b><table>");
         for (Model m : models()) {
-            row(b, m.role(), m.file() + " — " + m.note() + "; writes " + m.writes());
+            Html.keyValueRow(b, m.role(), m.file() + " — " + m.note() + "; writes " + m.writes());
         }
-        row(b, "scratch dataset", root + " (emptied at every run)");
-        row(b, "profile", study.profile().id() + " (the extraction is the same in every profile)");
-        row(b, "tables (CSV)", study.tablesDir().toString());
+        Html.keyValueRow(b, "scratch dataset", root + " (emptied at every run)");
+        Html.keyValueRow(b, "profile", study.profile().id() + " (the extraction is the same in every profile)");
+        Html.keyValueRow(b, "tables (CSV)", study.tablesDir().toString());
         b.append("</table>");
         if (standIns()) {
             b.append("<p style=\"background:#fff4d6;padding:.5em 1em\"><b>Stand-in models.</b> Every model marked STAND-IN above is a "
@@ -664,11 +667,6 @@ public final class ExtractionDemo {
                     .append(" to a folder of models exported with environment/export to run the real ones.</p>");
         }
         return b.append("</div>").toString();
-    }
-
-    private static void row(StringBuilder b, String k, String v) {
-        b.append("<tr><td style=\"text-align:left\"><i>").append(Html.escape(k)).append("</i></td><td style=\"text-align:left\">")
-                .append(Html.escape(v)).append("</td></tr>");
     }
 
     @Override

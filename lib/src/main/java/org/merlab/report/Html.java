@@ -4,6 +4,12 @@ package org.merlab.report;
 public final class Html {
     private Html() {}
 
+    /** A two-cell table row, key in italics: the set-up boxes at the top of the notebooks. */
+    static void keyValueRow(StringBuilder b, String key, String value) {
+        b.append("<tr><td style=\"text-align:left\"><i>").append(escape(key)).append("</i></td><td style=\"text-align:left\">")
+                .append(escape(value)).append("</td></tr>");
+    }
+
     public static String escape(String s) {
         if (s == null) return "";
         StringBuilder b = new StringBuilder(s.length());

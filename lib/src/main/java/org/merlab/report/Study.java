@@ -262,19 +262,14 @@ public final class Study {
     public String toHtml() {
         ExperimentConfig.Protocol p = profile.apply(config("hl")).protocol();
         StringBuilder b = new StringBuilder("<div class=\"merlab-setup\"><b>Setup</b><table>");
-        row(b, "dataset", datasetLabel() + " — " + dataRoot);
-        if (synthetic()) row(b, "note", "MER-SIM is synthetic: its figures are not the paper's and only show how the method behaves.");
-        row(b, "profile", profile.id() + " (" + p.epochs() + " epochs, " + p.seeds().size() + " seed(s) " + p.seeds() + ", "
+        Html.keyValueRow(b, "dataset", datasetLabel() + " — " + dataRoot);
+        if (synthetic()) Html.keyValueRow(b, "note", "MER-SIM is synthetic: its figures are not the paper's and only show how the method behaves.");
+        Html.keyValueRow(b, "profile", profile.id() + " (" + p.epochs() + " epochs, " + p.seeds().size() + " seed(s) " + p.seeds() + ", "
                 + p.folds() + "-fold CV)");
-        row(b, "results", results.toString());
-        row(b, "tables (CSV)", tablesDir().toString());
-        for (String n : notes) row(b, "in this profile", n);
+        Html.keyValueRow(b, "results", results.toString());
+        Html.keyValueRow(b, "tables (CSV)", tablesDir().toString());
+        for (String n : notes) Html.keyValueRow(b, "in this profile", n);
         return b.append("</table></div>").toString();
-    }
-
-    private static void row(StringBuilder b, String k, String v) {
-        b.append("<tr><td style=\"text-align:left\"><i>").append(Html.escape(k)).append("</i></td><td style=\"text-align:left\">")
-                .append(Html.escape(v)).append("</td></tr>");
     }
 
     @Override

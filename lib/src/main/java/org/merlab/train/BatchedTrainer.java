@@ -433,7 +433,7 @@ final class BatchedTrainer {
                         gc.backward(perModel.mul(weightArray).sum());
                     }
                     lossAcc.addi(perModel.mul(weightArray));
-                    adam.step(step, em);
+                    adam.step(step);
                     MODEL_STEPS.addAndGet(k);
                     scope.suppressNotUsedWarning();
                 }

@@ -102,14 +102,19 @@ public final class ExperimentRunner {
         return run(config, configFile.toAbsolutePath().getParent(), options);
     }
 
-    /** Runs a config; {@code configDir} is where fusion member paths are resolved. */
-    public static RunResult run(ExperimentConfig config, Path configDir, Options options) {
-        ComputeDevice.configure(); // before anything starts the engine: fixes the thread count
+    /** One training run at a time per JVM; the device is configured first (it fixes the thread count before the engine starts). */
+    private static void lockTraining() {
+        ComputeDevice.configure();
         try {
             TRAINING.lockInterruptibly();
         } catch (InterruptedException e) {
             throw new TrainingInterruptedException("interrupted while waiting for another training run");
         }
+    }
+
+    /** Runs a config; {@code configDir} is where fusion member paths are resolved. */
+    public static RunResult run(ExperimentConfig config, Path configDir, Options options) {
+        lockTraining();
         try {
             Context ctx = new Context();
             return config.isFusion() ? runFusion(config, configDir, options, ctx) : runSingle(config, options, true, ctx);
@@ -270,12 +275,7 @@ public final class ExperimentRunner {
      * Results land per config exactly as with {@code run}. Returns the results in the order given.
      */
     public static List<RunResult> runSweep(List<Path> configFiles, Options options) {
-        ComputeDevice.configure();
-        try {
-            TRAINING.lockInterruptibly();
-        } catch (InterruptedException e) {
-            throw new TrainingInterruptedException("interrupted while waiting for another training run");
-        }
+        lockTraining();
         try {
             Context ctx = new Context();
             RunResult[] out = new RunResult[configFiles.size()];

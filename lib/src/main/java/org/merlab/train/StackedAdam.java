@@ -78,7 +78,7 @@ final class StackedAdam {
     static final int CHUNK = 1 << 18;
 
     /**
-     * One update of every model whose {@code active[k]} is set ({@code scratch} is not needed: the update is in place).
+     * One update of every model whose {@code active[k]} is set, in place.
      *
      * <p>Why this shape: the update is memory-bound. It goes through libtorch's native Adam update (the one DJL's
      * {@code Adam}, and so the sequential engine, uses: a few in-place passes per call) instead of a dozen separate
@@ -88,7 +88,7 @@ final class StackedAdam {
      * one call. The native update takes one bias-corrected learning rate, so it runs per run of neighbouring models
      * that are active and have taken the same number of steps (one run unless fold sizes or stops made them diverge).
      */
-    void step(boolean[] active, NDManager scratch) {
+    void step(boolean[] active) {
         int k = model.size();
         for (int i = 0; i < k; i++) if (active[i]) steps[i]++;
         List<int[]> runs = new java.util.ArrayList<>();
