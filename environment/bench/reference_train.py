@@ -10,6 +10,8 @@ of EPOCHS epochs per fold, one model after another (`cv_seconds` is the total). 
 of the JVM/DJL path. Uses the Debian python3-torch (/usr/bin/python3).
 
     /usr/bin/python3 environment/bench/reference_train.py --data /tmp/sim --epochs 8 --threads 2
+
+`--device cuda` runs the same on the first GPU (what `merlab bench train` asks for when it trains on one).
 """
 import argparse, json, os, time
 import numpy as np
@@ -68,9 +70,9 @@ def folds(y, k, seed):
     return fold
 
 
-def train_fold(xs, y, v, tr, te, epochs, batch, seed):
+def train_fold(xs, y, v, tr, te, epochs, batch, seed, device):
     torch.manual_seed(seed)
-    model = Attention([x.shape[1] for x in xs])
+    model = Attention([x.shape[1] for x in xs]).to(device)
     opt = torch.optim.Adam(model.parameters(), lr=1e-3, weight_decay=1e-5)
     xt = [x[tr] for x in xs]
     yt, vt = y[tr], v[tr]
@@ -80,7 +82,7 @@ def train_fold(xs, y, v, tr, te, epochs, batch, seed):
     for _ in range(epochs):
         t0 = time.perf_counter()
         model.train()
-        perm = torch.randperm(len(tr))
+        perm = torch.randperm(len(tr), device=device)
         for b in range(0, len(tr), batch):
             i = perm[b:b + batch]
             logits, val = model([x[i] for x in xt])
@@ -92,8 +94,8 @@ def train_fold(xs, y, v, tr, te, epochs, batch, seed):
         model.eval()
         with torch.no_grad():
             logits, val = model(xe)
-            pred = logits.argmax(1).numpy()
-            _ = (pred == y[te].numpy()).mean(), float(((val.clamp(-5, 5) - v[te]) ** 2).mean())
+            pred = logits.argmax(1).cpu().numpy()
+            _ = (pred == y[te].cpu().numpy()).mean(), float(((val.clamp(-5, 5) - v[te]) ** 2).mean())
         epoch_times.append(time.perf_counter() - t0)
     return epoch_times, steps
 
@@ -107,6 +109,7 @@ def main():
     ap.add_argument('--threads', type=int, default=2)
     ap.add_argument('--seed', type=int, default=0)
     ap.add_argument('--seeds', type=int, default=1, help='seeds seed..seed+n-1, each a full k-fold CV, one after another')
+    ap.add_argument('--device', default='cpu', help='cpu or cuda')
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.set_num_interop_threads(1)
@@ -118,20 +121,22 @@ def main():
         xs = [xs[0], xs[1], xs[1]]
         y = rng.integers(0, 6, 3373)
         v = rng.uniform(-5, 5, 3373).astype(np.float32)
-    xs = [torch.from_numpy(x) for x in xs]
-    yt, vt = torch.from_numpy(y).long(), torch.from_numpy(v)
+    device = torch.device(a.device)
+    xs = [torch.from_numpy(x).to(device) for x in xs]
+    yt, vt = torch.from_numpy(y).long().to(device), torch.from_numpy(v).to(device)
     t0 = time.perf_counter()
     all_epochs, steps = [], 0
     for seed in range(a.seed, a.seed + a.seeds):
         fold = folds(y, a.folds, seed)
         for k in range(a.folds):
             tr, te = np.flatnonzero(fold != k), np.flatnonzero(fold == k)
-            e, s = train_fold(xs, yt, vt, torch.from_numpy(tr), torch.from_numpy(te), a.epochs, a.batch, seed * 100 + k)
+            e, s = train_fold(xs, yt, vt, torch.from_numpy(tr).to(device), torch.from_numpy(te).to(device), a.epochs, a.batch,
+                              seed * 100 + k, device)
             all_epochs += e
             steps += s
     cv = time.perf_counter() - t0
     steady = sorted(all_epochs)[len(all_epochs) // 2]
-    print(json.dumps({'torch': torch.__version__, 'threads': torch.get_num_threads(), 'epochs_per_fold': a.epochs,
+    print(json.dumps({'torch': torch.__version__, 'threads': torch.get_num_threads(), 'device': str(device), 'epochs_per_fold': a.epochs,
                       'folds': a.folds, 'seeds': a.seeds, 'models': a.folds * a.seeds, 'steps': steps, 'cv_seconds': cv, 'epoch_seconds_median': steady,
                       'first_epoch_seconds': all_epochs[0], 'steps_per_second': steps / cv}))
 

@@ -72,7 +72,8 @@ final class BenchTrainCommand implements Callable<Integer> {
         for (long s = 0; s < seeds; s++) seedList.add(s);
         c = c.withProtocol(c.protocol().withEpochsAndSeeds(epochs, seedList));
         System.setProperty("merlab.engine", engine);
-        double peak = org.merlab.train.TrainingBench.matmulPeakGflops(2048, 5);
+        // a GPU needs a bigger product than a CPU core to reach its peak
+        double peak = org.merlab.train.TrainingBench.matmulPeakGflops(ComputeDevice.device().isGpu() ? 8192 : 2048, 5);
         Path root = DatasetLocator.resolve(data, c.dataset()).toAbsolutePath().normalize();
         Path out = Files.createTempDirectory("merlab-bench-train-");
         List<Double> epochSeconds = Collections.synchronizedList(new ArrayList<>());
@@ -190,8 +191,11 @@ final class BenchTrainCommand implements Callable<Integer> {
             skipped.put("skipped", "no " + script);
             return skipped;
         }
+        // like with like: the reference trains on the GPU when merlab does
+        String device = ComputeDevice.device().isGpu() ? "cuda" : "cpu";
         ProcessBuilder pb = new ProcessBuilder(python, script.toString(), "--data", root.toString(), "--epochs",
-                Integer.toString(epochs), "--seeds", Integer.toString(seeds), "--threads", Integer.toString(Math.max(1, threads)));
+                Integer.toString(epochs), "--seeds", Integer.toString(seeds), "--threads", Integer.toString(Math.max(1, threads)),
+                "--device", device);
         pb.redirectErrorStream(true);
         Process p;
         try {
