@@ -148,6 +148,7 @@ final class BenchTrainCommand implements Callable<Integer> {
         merlab.put("wall_seconds_with_loading", wall);
         merlab.put("peak_heap_mb", heapPeak / 1e6);
         merlab.put("peak_rss_mb", peakRssMb());
+        merlab.put("gpu_memory_held_mb", gpuMemoryHeldMb());
         merlab.put("cv_weighted_f1", result.metrics().get("cv").mean().weightedF1());
         merlab.put("cv_mse", result.metrics().get("cv").mean().mse());
 
@@ -178,6 +179,9 @@ final class BenchTrainCommand implements Callable<Integer> {
                         + " %.1f GFLOP/s matmul peak (%.0f %%); peak RSS %.0f MB%n", engine, folds.size(), seeds,
                 1e3 * cvSeconds / steps, engine.equals("sequential") ? "" : String.format(Locale.ROOT, ", %.2f ms per batched step",
                         1e3 * cvSeconds / maxSteps), gflops, peak, 100 * gflops / peak, peakRssMb());
+        if (merlab.get("gpu_memory_held_mb") != null) {
+            System.out.printf(Locale.ROOT, "GPU memory held after training: %.0f MB%n", merlab.get("gpu_memory_held_mb"));
+        }
         System.out.printf(Locale.ROOT, "CV weighted F1 %.4f, MSE %.4f (%d epochs per fold, %d seeds)%n",
                 merlab.get("cv_weighted_f1"), merlab.get("cv_mse"), epochs, seeds);
         System.out.println(ExperimentConfigs.JSON.writeValueAsString(all));
@@ -213,6 +217,21 @@ final class BenchTrainCommand implements Callable<Integer> {
         @SuppressWarnings("unchecked")
         Map<String, Object> r = ExperimentConfigs.JSON.readValue(last, LinkedHashMap.class);
         return r;
+    }
+
+    /**
+     * GPU memory in use after training (total minus free, so libtorch's caching allocator's reserve, which keeps the
+     * peak it reached, plus the CUDA context), or null on the CPU.
+     */
+    private static Double gpuMemoryHeldMb() {
+        ai.djl.Device device = ComputeDevice.device();
+        if (!device.isGpu()) return null;
+        try {
+            java.lang.management.MemoryUsage u = ai.djl.util.cuda.CudaUtils.getGpuMemory(device);
+            return u.getUsed() / 1e6;
+        } catch (RuntimeException | LinkageError e) {
+            return null;
+        }
     }
 
     /** Peak resident set (heap + native, libtorch included) from /proc, or -1 elsewhere. */

@@ -62,6 +62,33 @@ class CliTest {
     }
 
     @Test
+    void benchTrainTimesTheBatchedEngineAndHandsTheReferenceTheSameWork() throws Exception {
+        Path sim = dir.resolve("sim");
+        assertEquals(0, Launcher.run("sim", "--out", sim.toString(), "--train", "200", "--test", "40", "-q").exit());
+        // a stand-in for the PyTorch reference: records its arguments, answers with the reference's JSON line
+        Path args = dir.resolve("reference-args.txt");
+        Path python = dir.resolve("python");
+        Files.writeString(python, "#!/bin/sh\necho \"$@\" > " + args + "\n"
+                + "echo '{\"torch\": \"stand-in\", \"threads\": 1, \"device\": \"cpu\", \"cv_seconds\": 2.0,"
+                + " \"epoch_seconds_median\": 0.5, \"first_epoch_seconds\": 0.5, \"steps_per_second\": 10.0}'\n");
+        assertTrue(python.toFile().setExecutable(true));
+        Launcher.Result r = Launcher.run("bench", "train", "--epochs", "1", "--seeds", "1", "--data", sim.toString(),
+                "--python", python.toString());
+        assertEquals(0, r.exit(), r.err());
+        String called = Files.readString(args);
+        assertTrue(called.contains("--epochs 1 --seeds 1") && called.contains("--device cpu"), called);
+        JsonNode json = JSON.readTree(r.out().substring(r.out().indexOf("\n{") + 1));
+        JsonNode merlab = json.get("merlab");
+        assertEquals(5, merlab.get("models").asInt(), "5 folds x 1 seed");
+        assertTrue(merlab.get("device").asText().startsWith("cpu"), merlab.toString());
+        assertTrue(merlab.get("gpu_memory_held_mb").isNull(), "no GPU memory on the CPU");
+        double cv = merlab.get("cv_seconds").asDouble();
+        assertTrue(cv > 0, merlab.toString());
+        assertEquals(cv / 2.0, json.get("ratio_cv").asDouble(), 1e-12);
+        assertTrue(r.out().contains("ratio merlab / PyTorch"), r.out());
+    }
+
+    @Test
     void missingPredictionsAreAOneLineError() throws Exception {
         List<String> rows = Files.readAllLines(SCORE_FIXTURES.resolve("pred.csv"));
         Path partial = dir.resolve("partial.csv");
