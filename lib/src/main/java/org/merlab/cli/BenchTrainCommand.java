@@ -73,7 +73,8 @@ final class BenchTrainCommand implements Callable<Integer> {
         c = c.withProtocol(c.protocol().withEpochsAndSeeds(epochs, seedList));
         System.setProperty("merlab.engine", engine);
         // a GPU needs a bigger product than a CPU core to reach its peak
-        double peak = org.merlab.train.TrainingBench.matmulPeakGflops(ComputeDevice.device().isGpu() ? 8192 : 2048, 5);
+        ai.djl.Device device = ComputeDevice.device();
+        double peak = org.merlab.train.TrainingBench.matmulPeakGflops(device.isGpu() ? 8192 : 2048, 5);
         Path root = DatasetLocator.resolve(data, c.dataset()).toAbsolutePath().normalize();
         Path out = Files.createTempDirectory("merlab-bench-train-");
         List<Double> epochSeconds = Collections.synchronizedList(new ArrayList<>());
@@ -126,7 +127,7 @@ final class BenchTrainCommand implements Callable<Integer> {
 
         Map<String, Object> merlab = new LinkedHashMap<>();
         merlab.put("config", c.name());
-        merlab.put("device", ComputeDevice.describe(ComputeDevice.device()));
+        merlab.put("device", ComputeDevice.describe(device));
         merlab.put("threads", threads);
         merlab.put("epochs_per_fold", epochs);
         merlab.put("folds", folds.size());
@@ -148,11 +149,11 @@ final class BenchTrainCommand implements Callable<Integer> {
         merlab.put("wall_seconds_with_loading", wall);
         merlab.put("peak_heap_mb", heapPeak / 1e6);
         merlab.put("peak_rss_mb", peakRssMb());
-        merlab.put("gpu_memory_held_mb", gpuMemoryHeldMb());
+        merlab.put("gpu_memory_held_mb", gpuMemoryHeldMb(device));
         merlab.put("cv_weighted_f1", result.metrics().get("cv").mean().weightedF1());
         merlab.put("cv_mse", result.metrics().get("cv").mean().mse());
 
-        Map<String, Object> reference = noReference ? null : reference(home, root, referenceThreads != null ? referenceThreads : threads);
+        Map<String, Object> reference = noReference ? null : reference(home, root, referenceThreads != null ? referenceThreads : threads, device.isGpu());
         Map<String, Object> all = new LinkedHashMap<>();
         all.put("dataset", root.toString());
         all.put("cores", Runtime.getRuntime().availableProcessors());
@@ -188,7 +189,7 @@ final class BenchTrainCommand implements Callable<Integer> {
         return 0;
     }
 
-    private Map<String, Object> reference(Path home, Path root, int threads) throws IOException, InterruptedException {
+    private Map<String, Object> reference(Path home, Path root, int threads, boolean gpu) throws IOException, InterruptedException {
         Path script = home.resolve("environment").resolve("bench").resolve("reference_train.py");
         Map<String, Object> skipped = new LinkedHashMap<>();
         if (!Files.isRegularFile(script)) {
@@ -196,7 +197,7 @@ final class BenchTrainCommand implements Callable<Integer> {
             return skipped;
         }
         // like with like: the reference trains on the GPU when merlab does
-        String device = ComputeDevice.device().isGpu() ? "cuda" : "cpu";
+        String device = gpu ? "cuda" : "cpu";
         ProcessBuilder pb = new ProcessBuilder(python, script.toString(), "--data", root.toString(), "--epochs",
                 Integer.toString(epochs), "--seeds", Integer.toString(seeds), "--threads", Integer.toString(Math.max(1, threads)),
                 "--device", device);
@@ -223,8 +224,7 @@ final class BenchTrainCommand implements Callable<Integer> {
      * GPU memory in use after training (total minus free, so libtorch's caching allocator's reserve, which keeps the
      * peak it reached, plus the CUDA context), or null on the CPU.
      */
-    private static Double gpuMemoryHeldMb() {
-        ai.djl.Device device = ComputeDevice.device();
+    private static Double gpuMemoryHeldMb(ai.djl.Device device) {
         if (!device.isGpu()) return null;
         try {
             java.lang.management.MemoryUsage u = ai.djl.util.cuda.CudaUtils.getGpuMemory(device);
