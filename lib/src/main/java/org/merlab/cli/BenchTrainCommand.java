@@ -224,7 +224,7 @@ final class BenchTrainCommand implements Callable<Integer> {
      * GPU memory in use after training (total minus free, so libtorch's caching allocator's reserve, which keeps the
      * peak it reached, plus the CUDA context), or null on the CPU.
      */
-    private static Double gpuMemoryHeldMb(ai.djl.Device device) {
+    static Double gpuMemoryHeldMb(ai.djl.Device device) {
         if (!device.isGpu()) return null;
         try {
             java.lang.management.MemoryUsage u = ai.djl.util.cuda.CudaUtils.getGpuMemory(device);
@@ -235,7 +235,7 @@ final class BenchTrainCommand implements Callable<Integer> {
     }
 
     /** Peak resident set (heap + native, libtorch included) from /proc, or -1 elsewhere. */
-    private static double peakRssMb() {
+    static double peakRssMb() {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
                 if (line.startsWith("VmHWM:")) return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;

@@ -56,8 +56,13 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = {"-q", "--quiet"}, description = "No progress bar or notes; only the summary.")
     boolean quiet;
 
+    @Option(names = "--parallel", description = "Independent configs trained at once, each its own batch (default: MERLAB_PARALLEL,"
+            + " else 1). For a GPU, which small batches leave mostly idle; results are the same as one at a time.")
+    Integer parallel;
+
     @Override
     public Integer call() {
+        if (parallel != null) System.setProperty(ExperimentRunner.PARALLEL_PROPERTY, parallel.toString());
         Profile prof = Profile.parse(profile);
         Path config = configs.get(0);
         ExperimentConfig cfg = ExperimentConfigs.read(config);

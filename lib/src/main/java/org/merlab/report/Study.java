@@ -187,35 +187,40 @@ public final class Study {
      * Finished folds on disk are reused. {@code progress} may be null.
      */
     public List<RunResult> run(List<?> experiments, Progress progress) {
-        List<RunResult> out = new ArrayList<>();
-        long[] done = {0};
+        List<ExperimentConfig> configs = new ArrayList<>();
+        Map<String, Integer> epochsOf = new java.util.HashMap<>(); // per fold, to count reused folds' epochs
         for (Object e : experiments) {
             ExperimentConfig c = resolve(e);
-            int epochs = profile.apply(c).protocol().epochs(); // per fold (fusion members share the profile)
-            RunListener l = new RunListener() {
-                @Override
-                public void onEpoch(String experiment, long seed, int fold, EpochStats s) {
-                    done[0]++;
-                    if (progress != null) {
-                        Map<String, Double> m = new LinkedHashMap<>();
-                        m.put("held-out F1", s.heldOutWeightedF1());
-                        m.put("held-out MSE", s.heldOutMse());
-                        progress.update(done[0], m);
-                    }
-                }
-
-                @Override
-                public void onFoldEnd(String experiment, long seed, int fold, FoldResult r, boolean reused) {
-                    if (reused) {
-                        done[0] += epochs;
-                        if (progress != null) progress.update(done[0], Map.of());
-                    }
-                }
-            };
-            RunResult r = ExperimentRunner.run(c, experimentsDir(), new ExperimentRunner.Options(results, data, profile, false, l));
-            runs.put(r.name(), r);
-            out.add(r);
+            configs.add(c);
+            epochsOf.put(c.name(), profile.apply(c).protocol().epochs());
         }
+        // fusion members (not in the list) share the profile's epochs
+        int memberEpochs = profile.apply(new ExperimentConfig("member", null, null, null, null, null, null, null)).protocol().epochs();
+        long[] done = {0};
+        RunListener l = new RunListener() {
+            @Override
+            public void onEpoch(String experiment, long seed, int fold, EpochStats s) {
+                done[0]++;
+                if (progress != null) {
+                    Map<String, Double> m = new LinkedHashMap<>();
+                    m.put("held-out F1", s.heldOutWeightedF1());
+                    m.put("held-out MSE", s.heldOutMse());
+                    progress.update(done[0], m);
+                }
+            }
+
+            @Override
+            public void onFoldEnd(String experiment, long seed, int fold, FoldResult r, boolean reused) {
+                if (reused) {
+                    done[0] += epochsOf.getOrDefault(experiment, memberEpochs);
+                    if (progress != null) progress.update(done[0], Map.of());
+                }
+            }
+        };
+        // one call: configs that differ only in the feature they read (the layer sweep) train as one batch
+        List<Path> dirs = java.util.Collections.nCopies(configs.size(), experimentsDir());
+        List<RunResult> out = ExperimentRunner.runAll(configs, dirs, new ExperimentRunner.Options(results, data, profile, false, l));
+        for (RunResult r : out) runs.put(r.name(), r);
         return out;
     }
 

@@ -9,7 +9,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.training.GradientCollector;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -42,7 +41,8 @@ import org.merlab.model.StackedModel;
  * compare: {@code BatchedCompactionTest} checks that both give every model bit-identical results).
  *
  * <p>A model's numbers do not depend on which other models share its stack, nor on its place in it:
- * every model draws its dropout masks from its own stream, seeded by (seed, fold, epoch, batch);
+ * every model draws its dropout masks from its own stream, seeded by (seed, fold, epoch, batch)
+ * ({@link DropoutStreams}: per step on the CPU, in chunks of steps on a GPU);
  * evaluation pads each model's rows to whole blocks of {@link #ROW_BLOCK}, as the training batch of
  * 32 already is; and a stack never shrinks to one model (libtorch takes other kernels for a single
  * matrix product). Left: a batch size that is not a multiple of 32 with the gated decoder (its
@@ -111,10 +111,16 @@ final class BatchedTrainer {
         long held = data.trainClass.length / Math.max(2, config.protocol().folds()) + 1;
         long acts = 16L * batch * (sumD + 8L * m.hidden());
         long eval = held * (sumD + 8L * m.hidden());
-        return 4L * (4 * params + acts + eval);
+        long masks = m.dropout() > 0 ? DropoutStreams.bytesPerModel(DropoutStreams.chunk(data.device), (int) batch, 8 * m.hidden()) : 0;
+        return 4L * (5 * params + acts + eval) + masks; // params: weights, best weights, gradient, two moments
     }
 
+    /** The memory one stack may plan for: a share of the device's, divided among configs training at once. */
     private static long memoryBudget(Device device) {
+        return deviceBudget(device) / ExperimentRunner.parallelism();
+    }
+
+    private static long deviceBudget(Device device) {
         if (device.isGpu()) {
             try {
                 java.lang.management.MemoryUsage u = ai.djl.util.cuda.CudaUtils.getGpuMemory(device);
@@ -153,12 +159,12 @@ final class BatchedTrainer {
         int k = chooseK(configs.get(0), sources.get(0), sorted.size());
         // libtorch's grad mode is per thread and on by default on threads other than the one that started the
         // engine: outside the gradient collector (optimizer, evaluation, accumulators) no graph may be recorded
-        Boolean before = gradMode(null);
-        gradMode(false);
+        boolean before = Autograd.gradMode(null);
+        Autograd.gradMode(false);
         try {
             trainStack(configs, sources, folds, sorted, k, compaction(), listener, sink);
         } finally {
-            if (before != null) gradMode(before);
+            Autograd.gradMode(before);
         }
     }
 
@@ -248,6 +254,7 @@ final class BatchedTrainer {
         List<Slot> slots = new ArrayList<>();
         try (NDManager gm = data.manager.newSubManager(device)) {
             StackedModel model = null;
+            StackedModel best = null; // every model's weights of its best epoch so far
             StackedAdam adam = null;
             ModelSpec spec = null;
             NDManager stackData = null; // arrays of one stack composition (held-out inputs)
@@ -257,13 +264,15 @@ final class BatchedTrainer {
                 while (true) {
                     // ---- epoch boundary: finished models leave, waiting jobs join -----------------------------
                     int active = 0;
+                    List<Slot> done = new ArrayList<>();
                     for (Slot s : slots) {
-                        if (s.active) {
-                            active++;
-                        } else if (!s.reported) {
-                            sink.accept(result(s, spec, folds, device));
-                            s.reported = true;
-                        }
+                        if (s.active) active++;
+                        else if (!s.reported) done.add(s);
+                    }
+                    if (!done.isEmpty()) evaluateTests(best, slots, done, sources, segments, data, testTemplates);
+                    for (Slot s : done) {
+                        sink.accept(result(s, spec, folds, device));
+                        s.reported = true;
                     }
                     // compacting: whenever a model stopped, except that a last model keeps one stopped passenger
                     // (see below); without: when the whole wave is done
@@ -298,10 +307,12 @@ final class BatchedTrainer {
                         StackedModel fresh = added.isEmpty() ? null : build(engine, spec, added, sources, gm, device);
                         if (model == null) {
                             model = fresh;
+                            best = model.copy(gm);
                             adam = new StackedAdam(model, p.learningRate().floatValue(), p.weightDecay().floatValue(), gm);
                         } else {
                             int[] keepIdx = keep.stream().mapToInt(Integer::intValue).toArray();
                             model.retain(keepIdx, fresh);
+                            best.retain(keepIdx, fresh); // a newcomer's best is set at its first epoch
                             adam.retain(keepIdx, added.size());
                             if (fresh != null) fresh.close();
                         }
@@ -313,7 +324,7 @@ final class BatchedTrainer {
                         double share = (System.nanoTime() - t0) / 1e9 / (active + added.size());
                         for (Slot s : slots) if (s.active) s.seconds += share;
                     }
-                    trainEpoch(engine, model, adam, slots, sources, segments, heldInputs, data, testTemplates, batchSize,
+                    trainEpoch(engine, model, best, adam, slots, heldInputs, sources, segments, data, batchSize,
                             dropout, lambdaE, lambdaV, device, listener);
                 }
             } finally {
@@ -328,9 +339,12 @@ final class BatchedTrainer {
         try (NDManager init = gm.newSubManager(device)) {
             List<MerModel> models = new ArrayList<>(added.size());
             for (Slot s : added) {
-                engine.setRandomSeed((int) FoldTrainer.foldSeed(s.job.seed(), s.job.fold(), 0));
-                MerModel m = Models.build(FoldTrainer.spec(s.config, sources.get(s.job.source()).groupDims, s.mu0));
-                m.initialize(init, DataType.FLOAT32, m.inputShapes(1));
+                MerModel m;
+                synchronized (GlobalGenerator.LOCK) {
+                    engine.setRandomSeed((int) FoldTrainer.foldSeed(s.job.seed(), s.job.fold(), 0));
+                    m = Models.build(FoldTrainer.spec(s.config, sources.get(s.job.source()).groupDims, s.mu0));
+                    m.initialize(init, DataType.FLOAT32, m.inputShapes(1));
+                }
                 models.add(m);
             }
             return StackedModel.of(spec, models, gm);
@@ -375,10 +389,10 @@ final class BatchedTrainer {
     }
 
     /** One epoch of every model in the stack that is still active (each its own next epoch), then its evaluation. */
-    private static void trainEpoch(Engine engine, StackedModel model, StackedAdam adam, List<Slot> slots,
-                                   List<DeviceData> sources, List<int[]> segments, NDList heldInputs, DeviceData data,
-                                   Map<Split, SplitPredictions> testTemplates, int batchSize, boolean dropout,
-                                   float lambdaE, float lambdaV, Device device, RunListener listener) {
+    private static void trainEpoch(Engine engine, StackedModel model, StackedModel best, StackedAdam adam, List<Slot> slots,
+                                   NDList heldInputs, List<DeviceData> sources, List<int[]> segments, DeviceData data,
+                                   int batchSize, boolean dropout, float lambdaE, float lambdaV, Device device,
+                                   RunListener listener) {
         long t0 = System.nanoTime();
         int k = slots.size();
         Slot first = slots.get(0);
@@ -393,9 +407,18 @@ final class BatchedTrainer {
             steps = Math.max(steps, s.batches);
             activeCount++;
         }
-        int dropoutWidth = model.dropoutWidth();
         float[] lossSum;
-        try (NDManager em = data.manager.newSubManager(device)) {
+        long[] dropoutSeeds = new long[k];
+        int[] epochs = new int[k];
+        boolean[] live = new boolean[k];
+        for (int i = 0; i < k; i++) {
+            Slot s = slots.get(i);
+            dropoutSeeds[i] = s.dropoutSeed;
+            epochs[i] = s.epochsRun;
+            live[i] = s.active;
+        }
+        try (NDManager em = data.manager.newSubManager(device);
+             DropoutStreams masks = new DropoutStreams(engine, em, DropoutStreams.chunk(device), batchSize, model.dropoutWidth())) {
             NDArray lossAcc = em.zeros(new Shape(k), DataType.FLOAT32);
             long[] idx = new long[k * batchSize];
             float[] mask = new float[k * batchSize];
@@ -425,12 +448,13 @@ final class BatchedTrainer {
                     NDArray maskArray = em.create(mask, new Shape(k, batchSize));
                     NDArray countArray = em.create(count, new Shape(k));
                     NDArray weightArray = em.create(weight, new Shape(k));
-                    NDArray uniforms = dropout ? uniforms(engine, em, slots, step, b, batchSize, dropoutWidth) : null;
+                    // per-step draws (C = 1) skip models without rows in this batch, as before chunking
+                    NDArray uniforms = !dropout ? null : masks.step(dropoutSeeds, epochs, masks.chunk() == 1 ? step : live, b);
                     NDArray perModel;
-                    try (GradientCollector gc = engine.newGradientCollector()) {
+                    try (Autograd rec = Autograd.record()) {
                         StackedModel.Output out = model.forward(inputs, uniforms);
                         perModel = model.losses(out, classes, valence, maskArray, countArray, lambdaE, lambdaV);
-                        gc.backward(perModel.mul(weightArray).sum());
+                        rec.backward(perModel.mul(weightArray).sum());
                     }
                     lossAcc.addi(perModel.mul(weightArray));
                     adam.step(step);
@@ -448,7 +472,8 @@ final class BatchedTrainer {
         int[] heldRows = new int[k];
         for (int i = 0; i < k; i++) heldRows[i] = slots.get(i).job.heldRows().length;
         List<FoldTrainer.Eval> held = evaluate(model, heldInputs, heldRows);
-        List<Integer> improvedSlots = new ArrayList<>();
+        boolean[] improvedSlots = new boolean[k];
+        boolean anyImproved = false;
         for (int i = 0; i < k; i++) {
             Slot s = slots.get(i);
             if (!s.active) continue;
@@ -466,7 +491,8 @@ final class BatchedTrainer {
                 s.bestHeld = heldPred;
                 s.bestAttention = FoldTrainer.attention(s.config, null, e, heldPred.trueClass());
                 s.muKept = mus == null ? null : mus[i];
-                improvedSlots.add(i);
+                improvedSlots[i] = true;
+                anyImproved = true;
             }
             Double se = sigmas == null ? null : (double) sigmas[i][0];
             Double sv = sigmas == null ? null : (double) sigmas[i][1];
@@ -481,55 +507,35 @@ final class BatchedTrainer {
                 s.active = false;
             }
         }
-        if (!improvedSlots.isEmpty()) {
-            for (Map.Entry<Split, NDList> t : data.testInputs.entrySet()) {
-                List<FoldTrainer.Eval> te;
-                int n = (int) t.getValue().get(0).getShape().get(0);
-                int[] rows = new int[k];
-                java.util.Arrays.fill(rows, n);
-                try (NDScope scope = new NDScope()) {
-                    te = evaluate(model, testInputs(sources, segments, t.getKey(), roundUp(n, ROW_BLOCK)), rows);
-                    scope.suppressNotUsedWarning();
-                }
-                for (int i : improvedSlots) {
-                    FoldTrainer.Eval e = te.get(i);
-                    slots.get(i).bestTests.put(t.getKey().id(), testTemplates.get(t.getKey()).with(e.logits(), e.valence()));
-                }
-            }
-        }
+        // the improved models' weights are kept; their tests are evaluated once, when they are done (evaluateTests)
+        if (anyImproved) best.copyModelsFrom(model, improvedSlots);
         // the whole epoch (masked models included: they cost too) shared among the models that trained in it
         double share = (System.nanoTime() - t0) / 1e9 / activeCount;
         for (Slot s : training) s.seconds += share;
     }
 
-    /** Reads (value null) or sets libtorch's grad mode of this thread; null when the engine has none. */
-    private static Boolean gradMode(Boolean value) {
-        try {
-            Class<?> jni = Class.forName("ai.djl.pytorch.jni.JniUtils", true, Engine.getInstance().getClass().getClassLoader());
-            if (value == null) return (Boolean) jni.getMethod("isGradMode").invoke(null);
-            jni.getMethod("setGradMode", boolean.class).invoke(null, value);
-            return value;
-        } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
-            return null;
-        }
-    }
-
-    /** (K, B, W) uniforms: model i's from its own stream (seed, fold, its epoch, batch); zeros for a model not stepping. */
-    private static NDArray uniforms(Engine engine, NDManager m, List<Slot> slots, boolean[] step, int batch,
-                                    int batchSize, int width) {
-        NDList parts = new NDList(slots.size());
-        Shape shape = new Shape(batchSize, width);
-        for (int i = 0; i < slots.size(); i++) {
-            if (!step[i]) {
-                parts.add(m.zeros(shape));
-                continue;
+    /**
+     * The test sets' predictions of the models {@code done} (stopped or finished, not yet reported), from their best
+     * epoch's weights: one forward of the whole stack per test split (the others' rows are not used). A model's
+     * numbers do not depend on its stack, so these are the predictions an evaluation at its best epoch gave.
+     */
+    private static void evaluateTests(StackedModel best, List<Slot> slots, List<Slot> done, List<DeviceData> sources,
+                                      List<int[]> segments, DeviceData data, Map<Split, SplitPredictions> testTemplates) {
+        int k = slots.size();
+        for (Map.Entry<Split, NDList> t : data.testInputs.entrySet()) {
+            int n = (int) t.getValue().get(0).getShape().get(0);
+            int[] rows = new int[k];
+            java.util.Arrays.fill(rows, n);
+            List<FoldTrainer.Eval> te;
+            try (NDScope scope = new NDScope()) {
+                te = evaluate(best, testInputs(sources, segments, t.getKey(), roundUp(n, ROW_BLOCK)), rows);
+                scope.suppressNotUsedWarning();
             }
-            Slot slot = slots.get(i);
-            long s = new SplittableRandom(slot.dropoutSeed + slot.epochsRun * 1_000_003L + batch).nextLong();
-            engine.setRandomSeed((int) s);
-            parts.add(m.randomUniform(0f, 1f, shape));
+            for (Slot s : done) {
+                FoldTrainer.Eval e = te.get(slots.indexOf(s));
+                s.bestTests.put(t.getKey().id(), testTemplates.get(t.getKey()).with(e.logits(), e.valence()));
+            }
         }
-        return NDArrays.stack(parts, 0);
     }
 
     /** The model inputs (K, B, D) for row indices (K, B): per segment of models, its source's rows, concatenated. */

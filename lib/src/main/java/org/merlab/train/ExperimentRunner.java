@@ -44,9 +44,12 @@ import org.merlab.model.DecisionFusion;
  * state, best epoch and early stop); {@code -Dmerlab.engine=sequential} trains them one after another
  * ({@link FoldTrainer}). {@link #runSweep} also batches configs that differ only in the feature they read.
  *
- * <p>One run trains at a time per JVM (libtorch's seed and DJL's gradient collector are global);
- * a second caller waits. Interrupting the calling thread stops training between batches with a
- * {@link TrainingInterruptedException}; finished folds stay on disk.
+ * <p>One call trains at a time per JVM; a second caller waits. Within a call, {@link #runAll} can train
+ * independent configs at once on several threads ({@link #parallelism()}, for a GPU that small batches leave
+ * idle): seeding and drawing from libtorch's generator are locked together ({@link GlobalGenerator}) and
+ * autograd is per thread ({@link Autograd}), so the numbers are those of one config at a time. Interrupting
+ * the calling thread stops training between batches with a {@link TrainingInterruptedException}; finished
+ * folds stay on disk.
  */
 public final class ExperimentRunner {
     private static final ReentrantLock TRAINING = new ReentrantLock();
@@ -134,14 +137,14 @@ public final class ExperimentRunner {
         return sum;
     }
 
-    /** Datasets opened during one call, shared by fusion members. */
+    /** Datasets opened during one call, shared by fusion members (and by configs training at once: thread-safe). */
     private static final class Context {
         final Map<Path, MerDataset> datasets = new HashMap<>();
         Device device;
-        int trained;
-        int reused;
+        final java.util.concurrent.atomic.AtomicInteger trained = new java.util.concurrent.atomic.AtomicInteger();
+        final java.util.concurrent.atomic.AtomicInteger reused = new java.util.concurrent.atomic.AtomicInteger();
 
-        MerDataset open(Path root, RunListener l) {
+        synchronized MerDataset open(Path root, RunListener l) {
             Path key = root.toAbsolutePath().normalize();
             return datasets.computeIfAbsent(key, k -> {
                 if (k.equals(DatasetLocator.defaultSimRoot()) && !DatasetLocator.isSynthetic(k)) {
@@ -151,7 +154,7 @@ public final class ExperimentRunner {
             });
         }
 
-        Device device() {
+        synchronized Device device() {
             if (device == null) device = ComputeDevice.device();
             return device;
         }
@@ -222,7 +225,7 @@ public final class ExperimentRunner {
                     Optional<FoldResult> done = store.readFold(seed, fold, heldNames, testNames);
                     if (done.isPresent()) {
                         folds[fold] = done.get();
-                        ctx.reused++;
+                        ctx.reused.incrementAndGet();
                         pd.reused++;
                         l.onFoldEnd(resolved.name(), seed, fold, done.get(), true);
                     } else if (batched) {
@@ -242,7 +245,7 @@ public final class ExperimentRunner {
 
     private static void finishedFold(Pending pd, FoldResult r, RunListener l, Context ctx) {
         pd.store.writeFold(r);
-        ctx.trained++;
+        ctx.trained.incrementAndGet();
         pd.trained++;
         l.onFoldEnd(pd.resolved.name(), r.summary().seed(), r.summary().fold(), r, false);
         pd.bySeed.get(r.summary().seed())[r.summary().fold()] = r;
@@ -275,87 +278,174 @@ public final class ExperimentRunner {
      * Results land per config exactly as with {@code run}. Returns the results in the order given.
      */
     public static List<RunResult> runSweep(List<Path> configFiles, Options options) {
+        List<ExperimentConfig> configs = new ArrayList<>();
+        List<Path> dirs = new ArrayList<>();
+        for (Path f : configFiles) {
+            configs.add(ExperimentConfigs.read(f));
+            dirs.add(f.toAbsolutePath().getParent());
+        }
+        return runAll(configs, dirs, options);
+    }
+
+    /**
+     * {@link #runSweep} for configs already read (a notebook's variants among them): config i's fusion members are
+     * resolved in {@code configDirs.get(i)}.
+     */
+    public static List<RunResult> runAll(List<ExperimentConfig> configs, List<Path> configDirs, Options options) {
+        if (configs.size() != configDirs.size()) throw new IllegalArgumentException(configs.size() + " configs, " + configDirs.size() + " folders");
         lockTraining();
         try {
             Context ctx = new Context();
-            RunResult[] out = new RunResult[configFiles.size()];
+            RunResult[] out = new RunResult[configs.size()];
             Map<String, List<Integer>> groups = new LinkedHashMap<>();
-            List<ExperimentConfig> configs = new ArrayList<>();
-            for (int i = 0; i < configFiles.size(); i++) {
-                ExperimentConfig c = ExperimentConfigs.read(configFiles.get(i));
-                configs.add(c);
+            for (int i = 0; i < configs.size(); i++) {
+                ExperimentConfig c = configs.get(i);
                 String key = c.isFusion() || !BatchedTrainer.enabled() ? "#" + i : sweepKey(c, options);
                 groups.computeIfAbsent(key, x -> new ArrayList<>()).add(i);
             }
             RunListener l = options.listener();
             long planned = 0;
             for (int i = 0; i < configs.size(); i++) {
-                planned += plannedEpochs(configs.get(i), configFiles.get(i).toAbsolutePath().getParent(), options.profile());
+                planned += plannedEpochs(configs.get(i), configDirs.get(i), options.profile());
             }
             l.onPlan(planned);
             Options quiet = new Options(options.out(), options.data(), options.profile(), options.force(),
-                    new RunListener() {
+                    new RunListener() { // synchronized: with -Dmerlab.parallel configs report from several threads
                         @Override
-                        public void onEpoch(String experiment, long seed, int fold, EpochStats stats) {
+                        public synchronized void onEpoch(String experiment, long seed, int fold, EpochStats stats) {
                             l.onEpoch(experiment, seed, fold, stats);
                         }
 
                         @Override
-                        public void onFoldStart(String experiment, long seed, int fold, int epochs) {
+                        public synchronized void onFoldStart(String experiment, long seed, int fold, int epochs) {
                             l.onFoldStart(experiment, seed, fold, epochs);
                         }
 
                         @Override
-                        public void onFoldEnd(String experiment, long seed, int fold, FoldResult r, boolean reused) {
+                        public synchronized void onFoldEnd(String experiment, long seed, int fold, FoldResult r, boolean reused) {
                             l.onFoldEnd(experiment, seed, fold, r, reused);
                         }
 
                         @Override
-                        public void onMessage(String message) {
+                        public synchronized void onMessage(String message) {
                             l.onMessage(message);
                         }
                     });
-            for (List<Integer> members : groups.values()) {
-                if (members.size() == 1) {
-                    int i = members.get(0);
-                    ExperimentConfig c = configs.get(i);
-                    out[i] = c.isFusion() ? runFusion(c, configFiles.get(i).toAbsolutePath().getParent(), quiet, ctx)
-                            : runSingle(c, quiet, false, ctx);
-                    continue;
+            List<List<Integer>> all = new ArrayList<>(groups.values());
+            int parallel = Math.min(parallelism(), (int) all.stream().filter(g -> !configs.get(g.get(0)).isFusion()).count());
+            if (parallel <= 1 || !BatchedTrainer.enabled()) {
+                for (List<Integer> members : all) runGroup(members, configs, configDirs, quiet, ctx, out);
+            } else {
+                // independent configs at once (each its own stack); fusions after them, reusing their members
+                List<List<Integer>> trainable = all.stream().filter(g -> !configs.get(g.get(0)).isFusion()).toList();
+                runConcurrently(trainable, parallel, g -> runGroup(g, configs, configDirs, quiet, ctx, out));
+                for (List<Integer> members : all) {
+                    if (configs.get(members.get(0)).isFusion()) runGroup(members, configs, configDirs, quiet, ctx, out);
                 }
-                List<Pending> pending = new ArrayList<>();
-                for (int i : members) pending.add(prepare(configs.get(i), quiet, false, ctx));
-                List<ExperimentConfig> resolved = new ArrayList<>();
-                List<DeviceData> sources = new ArrayList<>();
-                List<BatchedTrainer.Job> jobs = new ArrayList<>();
-                Map<Integer, Pending> bySource = new HashMap<>();
-                try {
-                    for (Pending pd : pending) {
-                        if (pd.jobs.isEmpty()) continue;
-                        int src = sources.size();
-                        sources.add(DeviceData.load(pd.resolved, pd.ds, ctx.device()));
-                        resolved.add(pd.resolved);
-                        bySource.put(src, pd);
-                        for (BatchedTrainer.Job j : pd.jobs) {
-                            jobs.add(new BatchedTrainer.Job(j.seed(), j.fold(), j.trainRows(), j.heldRows(), src));
-                        }
-                    }
-                    if (!jobs.isEmpty()) {
-                        int folds = resolved.get(0).protocol().folds();
-                        Map<String, Integer> sourceOf = new HashMap<>();
-                        for (int s = 0; s < resolved.size(); s++) sourceOf.put(resolved.get(s).name(), s);
-                        BatchedTrainer.train(resolved, sources, folds, jobs, quiet.listener(),
-                                r -> finishedFold(bySource.get(sourceOf.get(r.summary().experiment())), r, quiet.listener(), ctx));
-                    }
-                } finally {
-                    for (DeviceData d : sources) d.close();
-                }
-                for (int m = 0; m < members.size(); m++) out[members.get(m)] = finish(pending.get(m), quiet, ctx);
             }
             return List.of(out);
         } finally {
             TRAINING.unlock();
         }
+    }
+
+    /** Configs trained at once by {@link #runAll} ({@link #parallelism()}). */
+    public static final String PARALLEL_PROPERTY = "merlab.parallel";
+
+    /**
+     * How many independent configs (or sweep groups) train at once: {@value #PARALLEL_PROPERTY}, else the environment's
+     * {@code MERLAB_PARALLEL} (how notebooks get it), else 1.
+     */
+    public static int parallelism() {
+        String env = System.getenv("MERLAB_PARALLEL");
+        String prop = System.getProperty(PARALLEL_PROPERTY, env == null || env.isBlank() ? "1" : env).trim();
+        try {
+            int n = Integer.parseInt(prop);
+            if (n >= 1) return n;
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException("-D" + PARALLEL_PROPERTY + "=" + prop + ": expected a number >= 1");
+    }
+
+    /**
+     * Runs the groups on {@code n} threads; the first failure (or an interrupt of the caller) cancels the rest and is
+     * rethrown. Each thread trains its own stacks; what libtorch shares across threads (the seeded generator) is
+     * locked ({@link GlobalGenerator}), and autograd is per thread ({@link Autograd}), so every model's numbers are
+     * those of a run of one config at a time.
+     */
+    private static void runConcurrently(List<List<Integer>> groups, int n, java.util.function.Consumer<List<Integer>> task) {
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(n, r -> {
+            Thread t = new Thread(r, "merlab-train");
+            t.setDaemon(true);
+            return t;
+        });
+        java.util.concurrent.CompletionService<Void> done = new java.util.concurrent.ExecutorCompletionService<>(pool);
+        List<java.util.concurrent.Future<Void>> futures = new ArrayList<>();
+        try {
+            for (List<Integer> g : groups) futures.add(done.submit(() -> task.accept(g), null));
+            for (int i = 0; i < futures.size(); i++) {
+                try {
+                    done.take().get(); // in the order they finish: a failure stops the others at once
+                } catch (java.util.concurrent.ExecutionException e) {
+                    Throwable c = e.getCause();
+                    if (c instanceof RuntimeException re) throw re;
+                    if (c instanceof Error err) throw err;
+                    throw new IllegalStateException(c);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new TrainingInterruptedException("training interrupted; finished folds are kept");
+                }
+            }
+        } finally {
+            for (java.util.concurrent.Future<Void> f : futures) f.cancel(true);
+            pool.shutdownNow();
+            try {
+                pool.awaitTermination(1, java.util.concurrent.TimeUnit.MINUTES); // stopped trainers free their arrays
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** One group of {@link #runAll}: a single config or fusion, or configs batched as one sweep. */
+    private static void runGroup(List<Integer> members, List<ExperimentConfig> configs, List<Path> configDirs, Options quiet,
+                                 Context ctx, RunResult[] out) {
+        if (members.size() == 1) {
+            int i = members.get(0);
+            ExperimentConfig c = configs.get(i);
+            out[i] = c.isFusion() ? runFusion(c, configDirs.get(i), quiet, ctx)
+                    : runSingle(c, quiet, false, ctx);
+            return;
+        }
+        List<Pending> pending = new ArrayList<>();
+        for (int i : members) pending.add(prepare(configs.get(i), quiet, false, ctx));
+        List<ExperimentConfig> resolved = new ArrayList<>();
+        List<DeviceData> sources = new ArrayList<>();
+        List<BatchedTrainer.Job> jobs = new ArrayList<>();
+        Map<Integer, Pending> bySource = new HashMap<>();
+        try {
+            for (Pending pd : pending) {
+                if (pd.jobs.isEmpty()) continue;
+                int src = sources.size();
+                sources.add(DeviceData.load(pd.resolved, pd.ds, ctx.device()));
+                resolved.add(pd.resolved);
+                bySource.put(src, pd);
+                for (BatchedTrainer.Job j : pd.jobs) {
+                    jobs.add(new BatchedTrainer.Job(j.seed(), j.fold(), j.trainRows(), j.heldRows(), src));
+                }
+            }
+            if (!jobs.isEmpty()) {
+                int folds = resolved.get(0).protocol().folds();
+                Map<String, Integer> sourceOf = new HashMap<>();
+                for (int s = 0; s < resolved.size(); s++) sourceOf.put(resolved.get(s).name(), s);
+                BatchedTrainer.train(resolved, sources, folds, jobs, quiet.listener(),
+                        r -> finishedFold(bySource.get(sourceOf.get(r.summary().experiment())), r, quiet.listener(), ctx));
+            }
+        } finally {
+            for (DeviceData d : sources) d.close();
+        }
+        for (int m = 0; m < members.size(); m++) out[members.get(m)] = finish(pending.get(m), quiet, ctx);
     }
 
     /**

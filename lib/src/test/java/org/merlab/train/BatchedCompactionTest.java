@@ -39,11 +39,17 @@ class BatchedCompactionTest {
 
     private static Path write(String name, String features, String structure, String decoder, String loss, String seeds)
             throws IOException {
+        return write(name, features, structure, decoder, loss, seeds, 12, 2);
+    }
+
+    private static Path write(String name, String features, String structure, String decoder, String loss, String seeds,
+                              int epochs, Integer patience) throws IOException {
         Path p = configs.resolve(name + ".json");
         Files.writeString(p, "{\"name\": \"" + name + "\", \"features\": " + features + ","
                 + " \"model\": {\"structure\": \"" + structure + "\", \"decoder\": \"" + decoder + "\", \"d\": 16, \"hidden\": 32,"
                 + " \"dropout\": 0.3}, \"loss\": {\"kind\": \"" + loss + "\"},"
-                + " \"protocol\": {\"epochs\": 12, \"patience\": 2, \"learningRate\": 0.003, \"seeds\": " + seeds + "}}");
+                + " \"protocol\": {\"epochs\": " + epochs + (patience == null ? "" : ", \"patience\": " + patience)
+                + ", \"learningRate\": 0.003, \"seeds\": " + seeds + "}}");
         return p;
     }
 
@@ -51,7 +57,12 @@ class BatchedCompactionTest {
     record Run(Map<String, FoldResult> folds, long modelSteps) {}
 
     private static Run run(List<Path> configFiles, boolean compact, Integer maxK, String out) {
+        return run(configFiles, compact, maxK, null, out);
+    }
+
+    private static Run run(List<Path> configFiles, boolean compact, Integer maxK, Integer dropoutChunk, String out) {
         Map<String, String> props = new TreeMap<>();
+        props.put(DropoutStreams.CHUNK_PROPERTY, dropoutChunk == null ? null : dropoutChunk.toString());
         props.put(BatchedTrainer.COMPACT_PROPERTY, Boolean.toString(compact));
         props.put(BatchedTrainer.MAX_K_PROPERTY, maxK == null ? null : maxK.toString());
         props.put(BatchedTrainer.ENGINE_PROPERTY, "batched");
@@ -81,7 +92,7 @@ class BatchedCompactionTest {
     }
 
     /** Everything a fold reports except wall time, as numbers. */
-    private static List<Double> numbers(FoldResult r) {
+    static List<Double> numbers(FoldResult r) {
         List<Double> x = new ArrayList<>();
         FoldSummary s = r.summary();
         x.add((double) s.bestEpoch());
@@ -116,7 +127,7 @@ class BatchedCompactionTest {
         return x;
     }
 
-    private static void assertSameResults(Run expected, Run actual) {
+    static void assertSameResults(Run expected, Run actual) {
         assertEquals(expected.folds().keySet(), actual.folds().keySet());
         for (String key : expected.folds().keySet()) {
             List<Double> a = numbers(expected.folds().get(key));
@@ -167,6 +178,66 @@ class BatchedCompactionTest {
         assertTrue(refill.modelSteps() < waves.modelSteps(), "refill " + refill.modelSteps() + " vs waves " + waves.modelSteps());
         System.out.printf("model-steps: masked %d, compacted %d; K=3: waves %d, refill %d (needed %d)%n",
                 masked.modelSteps(), compact.modelSteps(), waves.modelSteps(), refill.modelSteps(), needed(masked));
+    }
+
+    /**
+     * The test sets are evaluated once per model, when it is done, with the weights kept from its best epoch: a fold
+     * whose best of 8 epochs is epoch b < 8 has bit for bit the test predictions of the same fold trained for b epochs
+     * (where epoch b is also the last).
+     */
+    @Test
+    void testPredictionsAreThoseOfTheBestEpochsWeights() throws IOException {
+        String features = "[[\"HL18\", \"RF\", \"MR\"]]";
+        Run longer = run(List.of(write("best-8", features, "flat", "joint", "uncertainty", "[0]", 8, null)), true, null, "best-8");
+        String fold = null;
+        int b = 0;
+        for (Map.Entry<String, FoldResult> e : longer.folds().entrySet()) {
+            int best = e.getValue().summary().bestEpoch();
+            if (best >= 2 && best < 8) {
+                fold = e.getKey().substring(e.getKey().indexOf(' ') + 1);
+                b = best;
+                break;
+            }
+        }
+        assertTrue(fold != null, "a fold whose best epoch is neither the first nor the last: " + longer.folds().keySet());
+        Run shorter = run(List.of(write("best-b", features, "flat", "joint", "uncertainty", "[0]", b, null)), true, null, "best-b");
+        FoldResult a = longer.folds().get("best-8 " + fold);
+        FoldResult c = shorter.folds().get("best-b " + fold);
+        assertEquals(b, c.summary().bestEpoch(), "same trajectory, same best epoch");
+        List<Double> expected = numbers(c).subList(numbers(c).size() - predictionFigures(c), numbers(c).size());
+        List<Double> actual = numbers(a).subList(numbers(a).size() - predictionFigures(a), numbers(a).size());
+        assertEquals(expected.size(), actual.size(), "prediction figures");
+        for (int i = 0; i < expected.size(); i++) assertEquals(expected.get(i), actual.get(i), 0.0, fold + ": prediction figure " + i);
+        assertTrue(!a.tests().isEmpty(), "the tiny dataset has test splits");
+    }
+
+    /** How many of {@link #numbers}' figures are predictions (held-out and tests): they come last. */
+    private static int predictionFigures(FoldResult r) {
+        int n = 0;
+        List<SplitPredictions> preds = new ArrayList<>();
+        preds.add(r.heldOut());
+        preds.addAll(r.tests().values());
+        for (SplitPredictions p : preds) n += 1 + p.size() * (p.logits().length == 0 ? 0 : p.logits()[0].length) + p.valence().length;
+        return n;
+    }
+
+    /**
+     * Dropout drawn in chunks of 3 steps (the GPU's way, here on the CPU): still every model's own stream, so
+     * compaction with refill (K = 3) gives the masked run's numbers bit for bit, and the masks do change (chunk 3
+     * trains other models than per-step draws).
+     */
+    @Test
+    void chunkedDropoutKeepsEveryModelsNumbers() throws IOException {
+        List<Path> c = List.of(write("cmp-chunk", "[[\"HL18\", \"RF\", \"MR\"]]", "flat", "gated", "uncertainty", "[0]"));
+        Run masked = run(c, false, null, 3, "chunk-masked");
+        Run refill = run(c, true, 3, 3, "chunk-refill");
+        Run perStep = run(c, false, null, 1, "chunk-per-step");
+        assertEquals(5, masked.folds().size());
+        assertSameResults(masked, refill);
+        for (String key : masked.folds().keySet()) {
+            assertTrue(!numbers(masked.folds().get(key)).equals(numbers(perStep.folds().get(key))),
+                    key + ": chunked draws should train another model than per-step draws");
+        }
     }
 
     /**

@@ -89,6 +89,26 @@ class CliTest {
     }
 
     @Test
+    void benchSweepTimesTheLayerSweepAgainstOneOfItsConfigs() throws Exception {
+        Path sim = dir.resolve("sim-sweep");
+        assertEquals(0, Launcher.run("sim", "--out", sim.toString(), "--train", "200", "--test", "40", "-q").exit());
+        Launcher.Result r = Launcher.run("bench", "sweep", "--epochs", "1", "--layers", "3", "--width", "4",
+                "--dropout-chunk", "4", "--data", sim.toString());
+        assertEquals(0, r.exit(), r.err());
+        JsonNode json = JSON.readTree(r.out().substring(r.out().indexOf("\n{") + 1));
+        JsonNode one = json.get("one_config");
+        JsonNode sweep = json.get("sweep");
+        assertEquals("hl-L02", one.get("what").asText(), "the last layer stands for the sweep when HL18 is not in it");
+        assertEquals(5, one.get("models").asInt(), "5 folds x 1 seed");
+        assertEquals(15, sweep.get("models").asInt(), "3 layers x 5 folds");
+        assertEquals("4", json.get("dropout_chunk").asText());
+        assertEquals(4, json.get("width").asInt());
+        assertEquals(sweep.get("training_seconds").asDouble() / one.get("training_seconds").asDouble(),
+                json.get("ratio_training").asDouble(), 1e-12);
+        assertTrue(r.out().contains("sweep / one config:"), r.out());
+    }
+
+    @Test
     void missingPredictionsAreAOneLineError() throws Exception {
         List<String> rows = Files.readAllLines(SCORE_FIXTURES.resolve("pred.csv"));
         Path partial = dir.resolve("partial.csv");

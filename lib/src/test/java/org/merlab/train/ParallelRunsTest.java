@@ -1,0 +1,113 @@
+package org.merlab.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.merlab.experiment.Profile;
+
+/**
+ * Independent configs trained at once ({@code -Dmerlab.parallel=N}, for an idle GPU): every model's numbers are bit
+ * for bit those of the run that trains one config after another, dropout on, for a fusion structure, a unimodal
+ * config and a two-layer sweep, with a decision fusion of two of them after.
+ */
+class ParallelRunsTest {
+
+    @TempDir
+    static Path tmp;
+    static Path data;
+    static List<Path> configs;
+
+    @BeforeAll
+    static void makeDataset() throws IOException {
+        data = TinySim.write(tmp);
+        Path dir = Files.createDirectories(tmp.resolve("configs"));
+        String model = "\"d\": 16, \"hidden\": 32, \"dropout\": 0.3";
+        String protocol = "\"protocol\": {\"epochs\": 4, \"learningRate\": 0.003, \"seeds\": [0, 1]}";
+        configs = List.of(
+                write(dir, "par-s2", "{\"name\": \"par-s2\", \"features\": [[\"HL18\", \"RF\", \"MR\"]], \"model\": {\"structure\":"
+                        + " \"flat\", \"decoder\": \"gated\", " + model + "}, \"loss\": {\"kind\": \"uncertainty\"}, " + protocol + "}"),
+                write(dir, "par-uni", "{\"name\": \"par-uni\", \"features\": [[\"MR\"]], \"model\": {\"structure\": \"unimodal\","
+                        + " \"decoder\": \"joint\", " + model + "}, \"loss\": {\"kind\": \"fixed\"}, " + protocol + "}"),
+                write(dir, "par-18", "{\"name\": \"par-18\", \"features\": [[\"HL18\"]], \"model\": {\"structure\": \"unimodal\","
+                        + " \"decoder\": \"separate\", " + model + "}, \"loss\": {\"kind\": \"fixed\"}, " + protocol + "}"),
+                write(dir, "par-20", "{\"name\": \"par-20\", \"features\": [[\"HL20\"]], \"model\": {\"structure\": \"unimodal\","
+                        + " \"decoder\": \"separate\", " + model + "}, \"loss\": {\"kind\": \"fixed\"}, " + protocol + "}"),
+                write(dir, "par-fused", "{\"name\": \"par-fused\", \"fusion\": {\"members\": [\"par-s2.json\", \"par-uni.json\"]}}"));
+    }
+
+    private static Path write(Path dir, String name, String json) throws IOException {
+        Path p = dir.resolve(name + ".json");
+        Files.writeString(p, json);
+        return p;
+    }
+
+    /** One run's folds, its results, and the threads that trained. */
+    record Outcome(BatchedCompactionTest.Run run, List<ExperimentRunner.RunResult> results, Set<Long> threads) {}
+
+    private static Outcome run(String parallel, String out) {
+        String before = System.getProperty(ExperimentRunner.PARALLEL_PROPERTY);
+        Map<String, FoldResult> folds = new ConcurrentHashMap<>();
+        Set<Long> threads = ConcurrentHashMap.newKeySet();
+        RunListener l = new RunListener() {
+            @Override
+            public void onFoldStart(String experiment, long seed, int fold, int epochs) {
+                threads.add(Thread.currentThread().getId());
+            }
+
+            @Override
+            public void onFoldEnd(String experiment, long seed, int fold, FoldResult r, boolean reused) {
+                if (!reused) folds.put(experiment + " " + seed + "/" + fold, r);
+            }
+        };
+        try {
+            System.setProperty(ExperimentRunner.PARALLEL_PROPERTY, parallel);
+            List<ExperimentRunner.RunResult> results = ExperimentRunner.runSweep(configs,
+                    new ExperimentRunner.Options(tmp.resolve(out), data, Profile.PAPER, false, l));
+            return new Outcome(new BatchedCompactionTest.Run(new TreeMap<>(folds), 0), results, threads);
+        } finally {
+            if (before == null) System.clearProperty(ExperimentRunner.PARALLEL_PROPERTY);
+            else System.setProperty(ExperimentRunner.PARALLEL_PROPERTY, before);
+        }
+    }
+
+    @Test
+    void configsTrainedAtOnceKeepEveryModelsNumbers() {
+        Outcome serial = run("1", "serial");
+        Outcome parallel = run("3", "parallel");
+        assertEquals(4 * 10, serial.run().folds().size(), "4 configs x 2 seeds x 5 folds");
+        assertEquals(1, serial.threads().size(), "one config after another");
+        assertTrue(parallel.threads().size() >= 2, "trained on " + parallel.threads().size() + " threads");
+        BatchedCompactionTest.assertSameResults(serial.run(), parallel.run());
+        // the fusion, run after its members finished, fuses the same predictions
+        ExperimentRunner.RunResult a = serial.results().get(4);
+        ExperimentRunner.RunResult b = parallel.results().get(4);
+        assertTrue(a.fusion() && b.fusion());
+        assertEquals(a.metrics().get("cv").mean().weightedF1(), b.metrics().get("cv").mean().weightedF1(), 0.0);
+        assertEquals(a.metrics().get("cv").mean().mse(), b.metrics().get("cv").mean().mse(), 0.0);
+        assertEquals(0, b.foldsTrained(), "the fusion's members were trained before it, not again");
+    }
+
+    @Test
+    void aBadParallelismIsRejected() {
+        String before = System.getProperty(ExperimentRunner.PARALLEL_PROPERTY);
+        try {
+            System.setProperty(ExperimentRunner.PARALLEL_PROPERTY, "0");
+            assertThrows(IllegalArgumentException.class, ExperimentRunner::parallelism);
+        } finally {
+            if (before == null) System.clearProperty(ExperimentRunner.PARALLEL_PROPERTY);
+            else System.setProperty(ExperimentRunner.PARALLEL_PROPERTY, before);
+        }
+    }
+}
