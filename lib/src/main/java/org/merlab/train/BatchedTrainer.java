@@ -269,7 +269,12 @@ final class BatchedTrainer {
                         if (s.active) active++;
                         else if (!s.reported) done.add(s);
                     }
-                    if (!done.isEmpty()) evaluateTests(best, slots, done, sources, segments, data, testTemplates);
+                    if (!done.isEmpty()) {
+                        long t0 = System.nanoTime();
+                        evaluateTests(best, slots, done, sources, segments, data, testTemplates);
+                        double share = (System.nanoTime() - t0) / 1e9 / done.size(); // their time, as an epoch's is
+                        for (Slot s : done) s.seconds += share;
+                    }
                     for (Slot s : done) {
                         sink.accept(result(s, spec, folds, device));
                         s.reported = true;

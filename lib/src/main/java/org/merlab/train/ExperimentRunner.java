@@ -298,14 +298,22 @@ public final class ExperimentRunner {
             Context ctx = new Context();
             RunResult[] out = new RunResult[configs.size()];
             Map<String, List<Integer>> groups = new LinkedHashMap<>();
+            Map<Integer, Integer> repeats = new HashMap<>(); // a config listed again: the first one's result
+            Map<String, Integer> firstOf = new HashMap<>();
             for (int i = 0; i < configs.size(); i++) {
                 ExperimentConfig c = configs.get(i);
+                Integer first = firstOf.putIfAbsent(c.name(), i);
+                if (first != null && configs.get(first).equals(c)) {
+                    repeats.put(i, first);
+                    continue;
+                }
                 String key = c.isFusion() || !BatchedTrainer.enabled() ? "#" + i : sweepKey(c, options);
                 groups.computeIfAbsent(key, x -> new ArrayList<>()).add(i);
             }
             RunListener l = options.listener();
             long planned = 0;
             for (int i = 0; i < configs.size(); i++) {
+                if (repeats.containsKey(i)) continue;
                 planned += plannedEpochs(configs.get(i), configDirs.get(i), options.profile());
             }
             l.onPlan(planned);
@@ -343,6 +351,7 @@ public final class ExperimentRunner {
                     if (configs.get(members.get(0)).isFusion()) runGroup(members, configs, configDirs, quiet, ctx, out);
                 }
             }
+            repeats.forEach((i, first) -> out[i] = out[first]);
             return List.of(out);
         } finally {
             TRAINING.unlock();

@@ -100,6 +100,16 @@ class ParallelRunsTest {
     }
 
     @Test
+    void aConfigListedTwiceTrainsOnce() {
+        List<Path> twice = List.of(configs.get(2), configs.get(3), configs.get(2));
+        List<ExperimentRunner.RunResult> r = ExperimentRunner.runSweep(twice,
+                new ExperimentRunner.Options(tmp.resolve("twice"), data, Profile.PAPER, false, null));
+        assertEquals(3, r.size());
+        assertTrue(r.get(0) == r.get(2), "the repeat is the first run's result");
+        assertEquals(10, r.get(0).foldsTrained());
+    }
+
+    @Test
     void aBadParallelismIsRejected() {
         String before = System.getProperty(ExperimentRunner.PARALLEL_PROPERTY);
         try {
