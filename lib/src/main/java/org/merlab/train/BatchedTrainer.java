@@ -453,8 +453,7 @@ final class BatchedTrainer {
                     NDArray maskArray = em.create(mask, new Shape(k, batchSize));
                     NDArray countArray = em.create(count, new Shape(k));
                     NDArray weightArray = em.create(weight, new Shape(k));
-                    // per-step draws (C = 1) skip models without rows in this batch, as before chunking
-                    NDArray uniforms = !dropout ? null : masks.step(dropoutSeeds, epochs, masks.chunk() == 1 ? step : live, b);
+                    NDArray uniforms = dropout ? masks.step(dropoutSeeds, epochs, live, step, b) : null;
                     NDArray perModel;
                     try (Autograd rec = Autograd.record()) {
                         StackedModel.Output out = model.forward(inputs, uniforms);

@@ -67,10 +67,6 @@ final class DropoutStreams implements AutoCloseable {
         throw new IllegalArgumentException("-D" + CHUNK_PROPERTY + "=" + prop + ": expected a number ≥ 1 or auto");
     }
 
-    int chunk() {
-        return chunk;
-    }
-
     /** Bytes one model's chunk holds: what K's memory estimate adds per model. */
     static long bytesPerModel(int chunk, int batchSize, int width) {
         return 4L * chunk * batchSize * width;
@@ -83,12 +79,13 @@ final class DropoutStreams implements AutoCloseable {
 
     /**
      * The (K, B, W) uniforms of batch {@code batch} of the current epoch. {@code seeds[i]} and {@code epochs[i]}: model
-     * i's dropout seed and the epoch it is in; {@code live[i]} false: model i is not trained in this chunk (zeros).
-     * For C = 1, {@code live} may also say the model does not step in this batch. The array belongs to the caller's
-     * scope for C = 1 and to this object (until the next chunk) otherwise.
+     * i's dropout seed and the epoch it is in; {@code live[i]}: model i trains in this epoch; {@code stepping[i]}: it has
+     * rows in this batch. A model that does not train gets zeros; per-step draws (C = 1) also skip a model without rows
+     * in the batch, as before chunks existed. The array belongs to the caller's scope for C = 1 and to this object
+     * (until the next chunk) otherwise.
      */
-    NDArray step(long[] seeds, int[] epochs, boolean[] live, int batch) {
-        if (chunk == 1) return draw(seeds, epochs, live, batch, stepShape);
+    NDArray step(long[] seeds, int[] epochs, boolean[] live, boolean[] stepping, int batch) {
+        if (chunk == 1) return draw(seeds, epochs, stepping, batch, stepShape);
         int start = batch - batch % chunk;
         if (start != currentStart) {
             closeChunk();

@@ -32,7 +32,7 @@ class DropoutStreamsTest {
             boolean[] live = new boolean[seeds.length];
             Arrays.fill(live, true);
             NDArray u = null;
-            for (int b = 0; b <= batch; b++) u = d.step(seeds, epochs, live, b); // the steps before it, as in an epoch
+            for (int b = 0; b <= batch; b++) u = d.step(seeds, epochs, live, live, b); // the steps before it, as in an epoch
             assertEquals(new Shape(seeds.length, B, W), u.getShape());
             return u.get(model).toFloatArray();
         }
@@ -72,7 +72,8 @@ class DropoutStreamsTest {
         Engine engine = Engine.getInstance();
         try (NDManager m = NDManager.newBaseManager(Device.cpu());
              DropoutStreams d = new DropoutStreams(engine, m, 4, B, W)) {
-            NDArray u = d.step(new long[] {1, 2}, new int[] {1, 1}, new boolean[] {true, false}, 0);
+            boolean[] live = {true, false};
+            NDArray u = d.step(new long[] {1, 2}, new int[] {1, 1}, live, live, 0);
             assertEquals(0f, u.get(1).abs().sum().getFloat(), 0f);
             assertFalse(u.get(0).abs().sum().getFloat() == 0f);
         }
