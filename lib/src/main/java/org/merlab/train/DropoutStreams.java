@@ -117,11 +117,6 @@ final class DropoutStreams implements AutoCloseable {
         return NDArrays.stack(parts, 0);
     }
 
-    /** Starts over at the next epoch (its chunks begin at its batch 0). */
-    void newEpoch() {
-        closeChunk();
-    }
-
     private void closeChunk() {
         if (chunkManager != null) chunkManager.close();
         chunkManager = null;

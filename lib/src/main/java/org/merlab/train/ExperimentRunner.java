@@ -141,8 +141,6 @@ public final class ExperimentRunner {
     private static final class Context {
         final Map<Path, MerDataset> datasets = new HashMap<>();
         Device device;
-        final java.util.concurrent.atomic.AtomicInteger trained = new java.util.concurrent.atomic.AtomicInteger();
-        final java.util.concurrent.atomic.AtomicInteger reused = new java.util.concurrent.atomic.AtomicInteger();
 
         synchronized MerDataset open(Path root, RunListener l) {
             Path key = root.toAbsolutePath().normalize();
@@ -225,7 +223,6 @@ public final class ExperimentRunner {
                     Optional<FoldResult> done = store.readFold(seed, fold, heldNames, testNames);
                     if (done.isPresent()) {
                         folds[fold] = done.get();
-                        ctx.reused.incrementAndGet();
                         pd.reused++;
                         l.onFoldEnd(resolved.name(), seed, fold, done.get(), true);
                     } else if (batched) {
@@ -245,7 +242,6 @@ public final class ExperimentRunner {
 
     private static void finishedFold(Pending pd, FoldResult r, RunListener l, Context ctx) {
         pd.store.writeFold(r);
-        ctx.trained.incrementAndGet();
         pd.trained++;
         l.onFoldEnd(pd.resolved.name(), r.summary().seed(), r.summary().fold(), r, false);
         pd.bySeed.get(r.summary().seed())[r.summary().fold()] = r;
