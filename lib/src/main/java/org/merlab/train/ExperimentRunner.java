@@ -260,7 +260,7 @@ public final class ExperimentRunner {
         for (SeedResult s : seeds) writeSeed(store, resolved, o.profile(), root, prov, s, false);
         writeEnsembleSubmissions(store, seeds);
         double secs = (System.nanoTime() - pd.t0) / 1e9;
-        Map<String, Object> runtime = runtime(device, pd.trained, pd.reused, secs);
+        Map<String, Object> runtime = runtime(ctx.device(), device, pd.trained, pd.reused, secs);
         writeMetrics(store, resolved, o.profile(), root, metrics, null, null, runtime, prov);
         return new RunResult(resolved.name(), false, store.dir(), metrics, seeds, pd.trained, pd.reused, secs, null);
     }
@@ -551,10 +551,14 @@ public final class ExperimentRunner {
         }
     }
 
-    private static Map<String, Object> runtime(String device, int trained, int reused, double secs) {
+    private static Map<String, Object> runtime(Device on, String device, int trained, int reused, double secs) {
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("device", device);
         r.put("threads", ComputeDevice.threads());
+        // numbers depend on these too: the engines' dropout streams differ, and so do the two Adam square roots
+        boolean batched = BatchedTrainer.enabled();
+        r.put("engine", batched ? "batched" : "sequential");
+        r.put("adam_update", batched ? StackedAdam.implementation(on) : "libtorch");
         r.put("folds_trained", trained);
         r.put("folds_reused", reused);
         r.put("seconds", secs);
@@ -679,7 +683,7 @@ public final class ExperimentRunner {
         int trained = members.stream().mapToInt(RunResult::foldsTrained).sum();
         int reused = members.stream().mapToInt(RunResult::foldsReused).sum();
         double secs = (System.nanoTime() - t0) / 1e9;
-        writeMetrics(store, resolved, o.profile(), root, metrics, info, resolvedMembers, runtime(device, trained, reused, secs), prov);
+        writeMetrics(store, resolved, o.profile(), root, metrics, info, resolvedMembers, runtime(ctx.device(), device, trained, reused, secs), prov);
         return new RunResult(resolved.name(), true, store.dir(), metrics, fused, trained, reused, secs, weights);
     }
 

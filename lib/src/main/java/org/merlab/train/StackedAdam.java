@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
+import java.nio.FloatBuffer;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,7 +18,9 @@ import org.merlab.model.StackedModel;
  * mask 0 (stopped early, or no rows left this epoch) keeps its weights, moments and step count
  * exactly; {@link #retain} follows the model when it drops stopped models from the stack. Same
  * update as DJL's {@code Adam} that {@link DecayMaskedAdam} wraps: lr_t = lr·√(1−β₂ᵗ)/(1−β₁ᵗ),
- * w −= lr_t·m/(√v + ε). Gradients are zeroed after each step.
+ * w −= lr_t·m/(√v + ε); on the CPU computed by {@link CpuAdamKernel}, whose square root is correctly rounded
+ * where libtorch's is not, so weights can differ from DJL's update in the last bit. Gradients are zeroed after
+ * each step.
  */
 final class StackedAdam {
     static final float BETA1 = 0.9f;
@@ -32,6 +35,8 @@ final class StackedAdam {
     private final Map<String, NDArray> variances = new LinkedHashMap<>();
     private final NDManager manager;
     private int[] steps;
+    private final CpuAdamKernel kernel; // null: libtorch's update everywhere
+    private final int threads;
 
     StackedAdam(StackedModel model, float learningRate, float weightDecay, NDManager manager) {
         this.model = model;
@@ -46,6 +51,12 @@ final class StackedAdam {
             variances.put(e.getKey(), v);
         }
         steps = new int[model.size()];
+        String which = System.getProperty(KERNEL_PROPERTY, "java").trim();
+        if (!which.equals("java") && !which.equals("libtorch")) {
+            throw new IllegalArgumentException("-D" + KERNEL_PROPERTY + "=" + which + ": use java or libtorch");
+        }
+        kernel = which.equals("java") ? new CpuAdamKernel(BETA1, BETA2, EPSILON) : null;
+        threads = Math.max(1, ComputeDevice.threads());
     }
 
     /** Steps taken by model k. */
@@ -77,50 +88,71 @@ final class StackedAdam {
     /** Elements per native update call: temporaries of 1 MB stay in cache and are reused by malloc (see step). */
     static final int CHUNK = 1 << 18;
 
+    /** {@code java} (the CPU default: {@link CpuAdamKernel}) or {@code libtorch} (libtorch's update, as on a GPU). */
+    static final String KERNEL_PROPERTY = "merlab.adam";
+
+    /** Which update a stack on {@code device} gets: {@code java} ({@link CpuAdamKernel}) or {@code libtorch}. */
+    static String implementation(ai.djl.Device device) {
+        return !device.isGpu() && System.getProperty(KERNEL_PROPERTY, "java").trim().equals("java") ? "java" : "libtorch";
+    }
+
     /**
-     * One update of every model whose {@code active[k]} is set, in place.
+     * One update of every model whose {@code active[k]} is set, in place; every model's gradients are zeroed.
      *
-     * <p>Why this shape: the update is memory-bound. It goes through libtorch's native Adam update (the one DJL's
-     * {@code Adam}, and so the sequential engine, uses: a few in-place passes per call) instead of a dozen separate
-     * elementwise operations, and over chunks of {@link #CHUNK} elements of the flattened stack: a stack of K models'
-     * moments does not fit in cache, and each call's temporaries would otherwise be fresh tens-of-MB allocations (new
-     * pages every step). Measured on the 2-core machine for a 15 M-parameter stack: 27 ms per step chunked vs 157 ms in
-     * one call. The native update takes one bias-corrected learning rate, so it runs per run of neighbouring models
-     * that are active and have taken the same number of steps (one run unless fold sizes or stops made them diverge).
-     * On a GPU there is no cache to fit and every call is a few kernel launches, so each run is one call there.
+     * <p>On the CPU the update is {@link CpuAdamKernel}: one pass over memory, per model its own bias-corrected step.
+     * Elsewhere (a GPU, or {@code -Dmerlab.adam=libtorch}) it goes through libtorch's native Adam update (the one
+     * DJL's {@code Adam}, and so the sequential engine, uses), which takes one bias-corrected learning rate, so it
+     * runs per run of neighbouring models that are active and have taken the same number of steps (one run unless
+     * fold sizes or stops made them diverge). On a GPU each run is one call: there is no cache to fit and every call
+     * is a few kernel launches. On the CPU libtorch's update goes over chunks of {@link #CHUNK} elements of the
+     * flattened stack: a stack of K models' moments does not fit in cache, and each call's temporaries would
+     * otherwise be fresh tens-of-MB allocations (new pages every step). Measured on the 2-core machine for a 15
+     * M-parameter stack: 157 ms per step in one call, 20 ms chunked, 11 ms with {@link CpuAdamKernel}.
      */
     void step(boolean[] active) {
         int k = model.size();
         for (int i = 0; i < k; i++) if (active[i]) steps[i]++;
         List<int[]> runs = new java.util.ArrayList<>();
         for (int i = 0; i < k; ) {
-            if (!active[i]) {
-                i++;
-                continue;
-            }
             int j = i + 1;
-            while (j < k && active[j] && steps[j] == steps[i]) j++;
+            while (j < k && active[j] == active[i] && (!active[i] || steps[j] == steps[i])) j++;
             runs.add(new int[] {i, j});
             i = j;
         }
+        List<CpuAdamKernel.Run> javaRuns = new java.util.ArrayList<>();
         for (Map.Entry<String, NDArray> e : model.parameters().entrySet()) {
             NDArray w = e.getValue();
             NDArray grad = w.getGradient();
-            long perModel = w.getShape().size() / k;
+            NDArray m = means.get(e.getKey());
+            NDArray v = variances.get(e.getKey());
+            int perModel = Math.toIntExact(w.getShape().size() / k);
             float wd = noDecay.contains(e.getKey()) ? 0f : weightDecay;
+            if (kernel != null && CpuAdamKernel.handles(w)) {
+                FloatBuffer wb = CpuAdamKernel.floats(w);
+                FloatBuffer gb = CpuAdamKernel.floats(grad);
+                FloatBuffer mb = CpuAdamKernel.floats(m);
+                FloatBuffer vb = CpuAdamKernel.floats(v);
+                for (int[] run : runs) {
+                    boolean update = active[run[0]];
+                    javaRuns.add(new CpuAdamKernel.Run(wb, gb, mb, vb, run[0] * perModel, run[1] * perModel,
+                            update ? learningRate(steps[run[0]]) : 0f, wd, update));
+                }
+                continue;
+            }
             long chunk = w.getDevice().isGpu() ? 1L << 40 : CHUNK;
-            if (runs.size() == 1 && runs.get(0)[0] == 0 && runs.get(0)[1] == k && k * perModel <= chunk) {
+            if (runs.size() == 1 && active[0] && (long) k * perModel <= chunk) {
                 // the whole stack in one call: no views to make (each is a JNI call; on a GPU these calls are the cost)
-                update(w, grad, means.get(e.getKey()), variances.get(e.getKey()), learningRate(steps[0]), wd);
+                update(w, grad, m, v, learningRate(steps[0]), wd);
                 grad.muli(0f);
                 continue;
             }
             // contiguous stacks: the flat reshapes and their slices are views, so the updates land in the stack
-            try (NDArray wf = w.reshape(-1); NDArray gf = grad.reshape(-1); NDArray mf = means.get(e.getKey()).reshape(-1);
-                    NDArray vf = variances.get(e.getKey()).reshape(-1)) {
+            try (NDArray wf = w.reshape(-1); NDArray gf = grad.reshape(-1); NDArray mf = m.reshape(-1);
+                    NDArray vf = v.reshape(-1)) {
                 for (int[] run : runs) {
+                    if (!active[run[0]]) continue;
                     float lrT = learningRate(steps[run[0]]);
-                    for (long from = run[0] * perModel, to = run[1] * perModel; from < to; from += chunk) {
+                    for (long from = (long) run[0] * perModel, to = (long) run[1] * perModel; from < to; from += chunk) {
                         NDIndex part = new NDIndex("{}:{}", from, Math.min(to, from + chunk));
                         try (NDArray ws = wf.get(part); NDArray gs = gf.get(part); NDArray ms = mf.get(part); NDArray vs = vf.get(part)) {
                             update(ws, gs, ms, vs, lrT, wd);
@@ -130,6 +162,7 @@ final class StackedAdam {
             }
             grad.muli(0f);
         }
+        if (!javaRuns.isEmpty()) kernel.apply(javaRuns, threads);
     }
 
     /** Adam's bias-corrected step size after {@code t} steps. */

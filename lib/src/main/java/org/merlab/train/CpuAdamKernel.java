@@ -1,0 +1,156 @@
+package org.merlab.train;
+
+import ai.djl.ndarray.NDArray;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Adam's elementwise update of stacked parameters on the CPU, in Java, in one pass over memory.
+ *
+ * <p>Why: the moments of a stack of K models do not fit in cache, so the update is bound by memory traffic.
+ * libtorch's update ({@code adamUpdate}, what DJL's {@code Adam} calls) makes about fifteen passes over each chunk
+ * (a clone of the gradient, in-place moment updates, four temporaries), and zeroing the gradients is one more pass
+ * over the whole stack. Here every element is read and written once: weight, gradient and both moments come in by
+ * tiles of {@link #TILE} elements (bulk copies from the arrays' native memory into per-thread scratch, which the
+ * JIT vectorises), are updated, and go back, the gradient as zero.
+ *
+ * <p>The arithmetic is libtorch's, operation by operation: {@code g + wd·w} and the two moment updates are the fused
+ * multiply-adds libtorch's vectorised kernels use (their moments are bit-identical to these), then
+ * {@code w − (m·lr_t)/(√v + ε)} with each operation rounded in float. The one difference is the square root: Java's
+ * is correctly rounded, libtorch's CPU kernel is not (one unit in the last place off for about one element in six),
+ * so weights can differ from libtorch's update by that rounding. {@code -Dmerlab.adam=libtorch} selects libtorch's.
+ *
+ * <p>Threads: the caller and {@code threads − 1} helpers (libtorch's intra-op thread count, which is idle meanwhile)
+ * take tiles from a shared counter. An element's update does not depend on which thread makes it, so results do
+ * not depend on the thread count.
+ */
+final class CpuAdamKernel {
+    /** Elements per tile: four 64 KB scratch arrays per thread stay in the core's L2 cache. */
+    static final int TILE = 1 << 14;
+
+    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[4][TILE]);
+    private static ExecutorService helpers;
+
+    private final float beta1;
+    private final float beta2;
+    private final float epsilon;
+
+    CpuAdamKernel(float beta1, float beta2, float epsilon) {
+        this.beta1 = beta1;
+        this.beta2 = beta2;
+        this.epsilon = epsilon;
+    }
+
+    /** Whether this kernel can update {@code w}: a float array in the CPU's memory that one buffer can address. */
+    static boolean handles(NDArray w) {
+        return !w.getDevice().isGpu() && w.getDataType() == ai.djl.ndarray.types.DataType.FLOAT32
+                && w.size() * Float.BYTES <= Integer.MAX_VALUE;
+    }
+
+    /** The native memory of a contiguous CPU array, as floats (a view, not a copy: writes land in the array). */
+    static FloatBuffer floats(NDArray array) {
+        return array.toByteBuffer(true).order(ByteOrder.nativeOrder()).asFloatBuffer();
+    }
+
+    /**
+     * A run of elements {@code [from, to)} of one stacked parameter: updated with step size {@code lrT} and weight
+     * decay {@code wd}, or, when {@code update} is false (models that do not step), only its gradient zeroed.
+     */
+    record Run(FloatBuffer w, FloatBuffer g, FloatBuffer m, FloatBuffer v, int from, int to, float lrT, float wd,
+               boolean update) {}
+
+    /** Applies every run, on {@code threads} threads. */
+    void apply(List<Run> runs, int threads) {
+        List<int[]> tiles = new ArrayList<>(); // (run, from, to)
+        for (int r = 0; r < runs.size(); r++) {
+            Run run = runs.get(r);
+            for (int from = run.from; from < run.to; from += TILE) tiles.add(new int[] {r, from, Math.min(run.to, from + TILE)});
+        }
+        AtomicInteger next = new AtomicInteger();
+        Runnable work = () -> {
+            for (int t; (t = next.getAndIncrement()) < tiles.size(); ) {
+                int[] tile = tiles.get(t);
+                update(runs.get(tile[0]), tile[1], tile[2] - tile[1]);
+            }
+        };
+        int extra = Math.min(threads - 1, tiles.size() - 1);
+        if (extra <= 0) {
+            work.run();
+            return;
+        }
+        ExecutorService pool = helpers(threads - 1);
+        List<Future<?>> joined = new ArrayList<>();
+        for (int i = 0; i < extra; i++) joined.add(pool.submit(work));
+        work.run();
+        // wait for the helpers even when interrupted (they write into arrays the caller may free next); the step is
+        // then whole, and the trainer's next interrupt check sees the flag
+        boolean interrupted = false;
+        for (Future<?> f : joined) {
+            while (true) {
+                try {
+                    f.get();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (ExecutionException e) {
+                    throw new IllegalStateException("Adam update failed", e.getCause());
+                }
+            }
+        }
+        if (interrupted) Thread.currentThread().interrupt();
+    }
+
+    private void update(Run run, int from, int len) {
+        float[][] scratch = SCRATCH.get();
+        float[] w = scratch[0];
+        float[] g = scratch[1];
+        float[] m = scratch[2];
+        float[] v = scratch[3];
+        run.g.get(from, g, 0, len);
+        if (run.update) {
+            run.w.get(from, w, 0, len);
+            run.m.get(from, m, 0, len);
+            run.v.get(from, v, 0, len);
+            final float b1 = beta1;
+            final float b2 = beta2;
+            final float a1 = 1 - beta1; // float arithmetic, as libtorch gets (1 - beta) from float arguments
+            final float a2 = 1 - beta2;
+            final float eps = epsilon;
+            final float lr = run.lrT;
+            final float wd = run.wd;
+            for (int i = 0; i < len; i++) {
+                float gi = Math.fma(w[i], wd, g[i]);
+                float mi = Math.fma(gi, a1, m[i] * b1);
+                float vi = Math.fma(a2 * gi, gi, v[i] * b2);
+                m[i] = mi;
+                v[i] = vi;
+                w[i] = w[i] - (mi * lr) / ((float) Math.sqrt(vi) + eps);
+            }
+            run.w.put(from, w, 0, len);
+            run.m.put(from, m, 0, len);
+            run.v.put(from, v, 0, len);
+        }
+        for (int i = 0; i < len; i++) g[i] = g[i] * 0f; // as muli(0): the zero keeps the gradient's sign
+        run.g.put(from, g, 0, len);
+    }
+
+    /** The helper threads, made at the first call (libtorch's thread count is fixed for the JVM's life). */
+    private static synchronized ExecutorService helpers(int count) {
+        if (helpers == null) {
+            AtomicInteger n = new AtomicInteger();
+            helpers = Executors.newFixedThreadPool(count, r -> {
+                Thread t = new Thread(r, "merlab-adam-" + n.incrementAndGet());
+                t.setDaemon(true);
+                return t;
+            });
+        }
+        return helpers;
+    }
+}
