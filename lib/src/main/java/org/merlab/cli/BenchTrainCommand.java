@@ -92,6 +92,7 @@ final class BenchTrainCommand implements Callable<Integer> {
         };
         for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) p.resetPeakUsage();
         ExperimentRunner.RunResult result;
+        double optimizerBefore = org.merlab.train.TrainingBench.optimizerSeconds();
         long t0 = System.nanoTime();
         try {
             result = ExperimentRunner.run(c, cfgFile.toAbsolutePath().getParent(),
@@ -142,6 +143,9 @@ final class BenchTrainCommand implements Callable<Integer> {
         merlab.put("batched_steps", maxSteps);
         merlab.put("seconds_per_batched_step", engine.equals("sequential") ? null : cvSeconds / maxSteps);
         merlab.put("seconds_per_model_step", cvSeconds / steps);
+        // the Adam update's share of a batched step (measured around each update; memory-bound on the CPU)
+        merlab.put("optimizer_seconds_per_batched_step",
+                engine.equals("sequential") ? null : (org.merlab.train.TrainingBench.optimizerSeconds() - optimizerBefore) / maxSteps);
         merlab.put("macs_per_sample", macs);
         merlab.put("gflops", gflops);
         merlab.put("matmul_peak_gflops", peak);

@@ -72,6 +72,7 @@ final class BatchedTrainer {
     static final int ROW_BLOCK = 32;
 
     private static final java.util.concurrent.atomic.AtomicLong MODEL_STEPS = new java.util.concurrent.atomic.AtomicLong();
+    private static final java.util.concurrent.atomic.AtomicLong OPTIMIZER_NANOS = new java.util.concurrent.atomic.AtomicLong();
 
     private BatchedTrainer() {}
 
@@ -176,6 +177,11 @@ final class BatchedTrainer {
     /** Model-steps computed in this JVM so far: one model's forward and backward on one batch, masked or not. */
     static long modelSteps() {
         return MODEL_STEPS.get();
+    }
+
+    /** Seconds spent in optimizer updates ({@link StackedAdam#step}) in this JVM so far. */
+    static double optimizerSeconds() {
+        return OPTIMIZER_NANOS.get() / 1e9;
     }
 
     /** Per-model training state; everything a model carries from one stack to the next. */
@@ -461,7 +467,9 @@ final class BatchedTrainer {
                         rec.backward(perModel.mul(weightArray).sum());
                     }
                     lossAcc.addi(perModel.mul(weightArray));
+                    long tAdam = System.nanoTime();
                     adam.step(step);
+                    OPTIMIZER_NANOS.addAndGet(System.nanoTime() - tAdam);
                     MODEL_STEPS.addAndGet(k);
                     scope.suppressNotUsedWarning();
                 }

@@ -129,7 +129,7 @@ final class StackedAdam {
             NDArray grad = w.getGradient();
             NDArray m = means.get(e.getKey());
             NDArray v = variances.get(e.getKey());
-            int perModel = Math.toIntExact(w.getShape().size() / k);
+            long perModel = w.getShape().size() / k;
             float wd = noDecay.contains(e.getKey()) ? 0f : weightDecay;
             if (kernel != null && CpuAdamKernel.handles(w)) {
                 FloatBuffer wb = CpuAdamKernel.floats(w);
@@ -138,13 +138,14 @@ final class StackedAdam {
                 FloatBuffer vb = CpuAdamKernel.floats(v);
                 for (int[] run : runs) {
                     boolean update = active[run[0]];
-                    javaRuns.add(new CpuAdamKernel.Run(wb, gb, mb, vb, run[0] * perModel, run[1] * perModel,
+                    // handles(w): the whole stack fits an int index
+                    javaRuns.add(new CpuAdamKernel.Run(wb, gb, mb, vb, (int) (run[0] * perModel), (int) (run[1] * perModel),
                             update ? learningRate(steps[run[0]]) : 0f, wd, update));
                 }
                 continue;
             }
             long chunk = w.getDevice().isGpu() ? 1L << 40 : CHUNK;
-            if (runs.size() == 1 && active[0] && (long) k * perModel <= chunk) {
+            if (runs.size() == 1 && active[0] && k * perModel <= chunk) {
                 // the whole stack in one call: no views to make (each is a JNI call; on a GPU these calls are the cost)
                 update(w, grad, m, v, learningRate(steps[0]), wd);
                 grad.muli(0f);
@@ -156,7 +157,7 @@ final class StackedAdam {
                 for (int[] run : runs) {
                     if (!active[run[0]]) continue;
                     float lrT = learningRate(steps[run[0]]);
-                    for (long from = (long) run[0] * perModel, to = (long) run[1] * perModel; from < to; from += chunk) {
+                    for (long from = run[0] * perModel, to = run[1] * perModel; from < to; from += chunk) {
                         NDIndex part = new NDIndex("{}:{}", from, Math.min(to, from + chunk));
                         try (NDArray ws = wf.get(part); NDArray gs = gf.get(part); NDArray ms = mf.get(part); NDArray vs = vf.get(part)) {
                             update(ws, gs, ms, vs, lrT, wd);

@@ -15,6 +15,11 @@ import org.merlab.model.ParameterNames;
 public final class TrainingBench {
     private TrainingBench() {}
 
+    /** Seconds the batched engine has spent in optimizer updates in this JVM so far (all stacks together). */
+    public static double optimizerSeconds() {
+        return BatchedTrainer.optimizerSeconds();
+    }
+
     /** Best GFLOP/s of an n×n float32 {@code matMul} on the training device (a few repetitions, the best kept). */
     public static double matmulPeakGflops(int n, int reps) {
         ComputeDevice.configure();
