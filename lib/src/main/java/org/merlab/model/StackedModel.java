@@ -121,7 +121,7 @@ public final class StackedModel implements AutoCloseable {
      * Rebuilds the stack over models {@code keep} (indices into this stack, in the order given) followed by the
      * models of {@code added} (null: none): every parameter gathered along the model axis. Weights are copied
      * bit for bit, so a kept model goes on exactly as it would have in the old stack; call it between optimizer
-     * steps (gradients restart at zero, as they are after a step). This is how a stopped model stops costing.
+     * steps (no gradients, as after a step). This is how a stopped model stops costing.
      */
     public void retain(int[] keep, StackedModel added) {
         int n = keep.length + (added == null ? 0 : added.k);
@@ -134,6 +134,24 @@ public final class StackedModel implements AutoCloseable {
             old.close();
         }
         k = n;
+    }
+
+    /**
+     * Drops every parameter's gradient, after an optimizer step: each parameter becomes a fresh leaf over the same
+     * memory ({@code detach}, then {@code requires_grad}), so the next backward's gradient becomes the parameter's
+     * gradient (libtorch hands the buffer over, or copies it) instead of being added to a zeroed one: no zeroing
+     * pass, no read-add-write. PyTorch's {@code zero_grad(set_to_none=True)}, for which DJL has no call. The old
+     * arrays are closed; each gradient goes with its last handle.
+     */
+    public void dropGradients() {
+        for (Map.Entry<String, NDArray> e : params.entrySet()) {
+            NDArray old = e.getValue();
+            NDArray leaf = old.stopGradient();
+            NDScope.unregister(leaf);
+            leaf.setRequiresGradient(true);
+            e.setValue(leaf);
+            old.close();
+        }
     }
 
     /**

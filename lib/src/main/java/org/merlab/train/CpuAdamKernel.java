@@ -16,10 +16,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>Why: the moments of a stack of K models do not fit in cache, so the update is bound by memory traffic.
  * libtorch's update ({@code adamUpdate}, what DJL's {@code Adam} calls) makes about fifteen passes over each chunk
- * (a clone of the gradient, in-place moment updates, four temporaries), and zeroing the gradients is one more pass
- * over the whole stack. Here every element is read and written once: weight, gradient and both moments come in by
- * tiles of {@link #TILE} elements (bulk copies from the arrays' native memory into per-thread scratch, which the
- * JIT vectorises), are updated, and go back, the gradient as zero.
+ * (a clone of the gradient, in-place moment updates, four temporaries). Here every element is read once and
+ * written once: weight, gradient and both moments come in by tiles of {@link #TILE} elements (bulk copies from the
+ * arrays' native memory into per-thread scratch, which the JIT vectorises), are updated, and weight and moments go
+ * back. The gradient is only read: the optimizer drops it after the step ({@code StackedModel.dropGradients}), so
+ * it needs no zeroing pass.
  *
  * <p>The arithmetic is libtorch's, operation by operation: {@code g + wd·w} and the two moment updates are the fused
  * multiply-adds libtorch's vectorised kernels use (their moments are bit-identical to these), then
@@ -60,11 +61,10 @@ final class CpuAdamKernel {
     }
 
     /**
-     * A run of elements {@code [from, to)} of one stacked parameter: updated with step size {@code lrT} and weight
-     * decay {@code wd}, or, when {@code update} is false (models that do not step), only its gradient zeroed.
+     * A run of elements {@code [from, to)} of one stacked parameter, updated with step size {@code lrT} and weight
+     * decay {@code wd}; the gradient is only read.
      */
-    record Run(FloatBuffer w, FloatBuffer g, FloatBuffer m, FloatBuffer v, int from, int to, float lrT, float wd,
-               boolean update) {}
+    record Run(FloatBuffer w, FloatBuffer g, FloatBuffer m, FloatBuffer v, int from, int to, float lrT, float wd) {}
 
     /** Applies every run, on {@code threads} threads. */
     void apply(List<Run> runs, int threads) {
@@ -114,31 +114,27 @@ final class CpuAdamKernel {
         float[] m = scratch[2];
         float[] v = scratch[3];
         run.g.get(from, g, 0, len);
-        if (run.update) {
-            run.w.get(from, w, 0, len);
-            run.m.get(from, m, 0, len);
-            run.v.get(from, v, 0, len);
-            final float b1 = beta1;
-            final float b2 = beta2;
-            final float a1 = 1 - beta1; // float arithmetic, as libtorch gets (1 - beta) from float arguments
-            final float a2 = 1 - beta2;
-            final float eps = epsilon;
-            final float lr = run.lrT;
-            final float wd = run.wd;
-            for (int i = 0; i < len; i++) {
-                float gi = Math.fma(w[i], wd, g[i]);
-                float mi = Math.fma(gi, a1, m[i] * b1);
-                float vi = Math.fma(a2 * gi, gi, v[i] * b2);
-                m[i] = mi;
-                v[i] = vi;
-                w[i] = w[i] - (mi * lr) / ((float) Math.sqrt(vi) + eps);
-            }
-            run.w.put(from, w, 0, len);
-            run.m.put(from, m, 0, len);
-            run.v.put(from, v, 0, len);
+        run.w.get(from, w, 0, len);
+        run.m.get(from, m, 0, len);
+        run.v.get(from, v, 0, len);
+        final float b1 = beta1;
+        final float b2 = beta2;
+        final float a1 = 1 - beta1; // float arithmetic, as libtorch gets (1 - beta) from float arguments
+        final float a2 = 1 - beta2;
+        final float eps = epsilon;
+        final float lr = run.lrT;
+        final float wd = run.wd;
+        for (int i = 0; i < len; i++) {
+            float gi = Math.fma(w[i], wd, g[i]);
+            float mi = Math.fma(gi, a1, m[i] * b1);
+            float vi = Math.fma(a2 * gi, gi, v[i] * b2);
+            m[i] = mi;
+            v[i] = vi;
+            w[i] = w[i] - (mi * lr) / ((float) Math.sqrt(vi) + eps);
         }
-        for (int i = 0; i < len; i++) g[i] = g[i] * 0f; // as muli(0): the zero keeps the gradient's sign
-        run.g.put(from, g, 0, len);
+        run.w.put(from, w, 0, len);
+        run.m.put(from, m, 0, len);
+        run.v.put(from, v, 0, len);
     }
 
     /** The helper threads, made at the first call (libtorch's thread count is fixed for the JVM's life). */

@@ -19,8 +19,8 @@ import org.merlab.model.StackedModel;
  * exactly; {@link #retain} follows the model when it drops stopped models from the stack. Same
  * update as DJL's {@code Adam} that {@link DecayMaskedAdam} wraps: lr_t = lr·√(1−β₂ᵗ)/(1−β₁ᵗ),
  * w −= lr_t·m/(√v + ε); on the CPU computed by {@link CpuAdamKernel}, whose square root is correctly rounded
- * where libtorch's is not, so weights can differ from DJL's update in the last bit. Gradients are zeroed after
- * each step.
+ * where libtorch's is not, so weights can differ from DJL's update in the last bit. Gradients are dropped after
+ * each step ({@link StackedModel#dropGradients}): the next backward writes them afresh.
  */
 final class StackedAdam {
     static final float BETA1 = 0.9f;
@@ -101,7 +101,7 @@ final class StackedAdam {
     }
 
     /**
-     * One update of every model whose {@code active[k]} is set, in place; every model's gradients are zeroed.
+     * One update of every model whose {@code active[k]} is set, in place; then every model's gradients are dropped.
      *
      * <p>On the CPU the update is {@link CpuAdamKernel}: one pass over memory, per model its own bias-corrected step.
      * Elsewhere (a GPU, or {@code -Dmerlab.adam=libtorch}) it goes through libtorch's native Adam update (the one
@@ -137,10 +137,10 @@ final class StackedAdam {
                 FloatBuffer mb = CpuAdamKernel.floats(m);
                 FloatBuffer vb = CpuAdamKernel.floats(v);
                 for (int[] run : runs) {
-                    boolean update = active[run[0]];
+                    if (!active[run[0]]) continue;
                     // handles(w): the whole stack fits an int index
                     javaRuns.add(new CpuAdamKernel.Run(wb, gb, mb, vb, (int) (run[0] * perModel), (int) (run[1] * perModel),
-                            update ? learningRate(steps[run[0]]) : 0f, wd, update));
+                            learningRate(steps[run[0]]), wd));
                 }
                 continue;
             }
@@ -148,7 +148,6 @@ final class StackedAdam {
             if (runs.size() == 1 && active[0] && k * perModel <= chunk) {
                 // the whole stack in one call: no views to make (each is a JNI call; on a GPU these calls are the cost)
                 update(w, grad, m, v, learningRate(steps[0]), wd);
-                grad.muli(0f);
                 continue;
             }
             // contiguous stacks: the flat reshapes and their slices are views, so the updates land in the stack
@@ -165,9 +164,9 @@ final class StackedAdam {
                     }
                 }
             }
-            grad.muli(0f);
         }
         if (!javaRuns.isEmpty()) kernel.apply(javaRuns, threads);
+        model.dropGradients();
     }
 
     /** Adam's bias-corrected step size after {@code t} steps. */
@@ -177,7 +176,7 @@ final class StackedAdam {
 
     /** libtorch's in-place Adam update of {@code w} (and the moments) from {@code g}. */
     private static void update(NDArray w, NDArray g, NDArray m, NDArray v, float lrT, float wd) {
-        // weights list = g: a plain array has no gradient to zero; the caller zeroes the stack's
+        // weights list = g: a plain array has no gradient to zero; step drops the stack's
         w.getNDArrayInternal().adamUpdate(new NDList(w, g, m, v), new NDList(g), 0f, lrT, wd, 1f, -1f,
                 BETA1, BETA2, EPSILON, false, false);
     }

@@ -14,8 +14,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The Java Adam update against libtorch's (the update DJL's {@code Adam} runs): the same moments bit for bit, the
- * same weights except where libtorch's square root is off by its last bit; models that do not step keep their
- * state; the result does not depend on the thread count.
+ * same weights except where libtorch's square root is off by its last bit; the gradient is only read; elements
+ * outside the runs (models that do not step) keep their state; the result does not depend on the thread count.
  */
 class CpuAdamKernelTest {
     private static final int N = 3 * CpuAdamKernel.TILE + 37; // several tiles and a ragged tail
@@ -57,8 +57,7 @@ class CpuAdamKernelTest {
             var m = CpuAdamKernel.floats(a[2]);
             var v = CpuAdamKernel.floats(a[3]);
             new CpuAdamKernel(StackedAdam.BETA1, StackedAdam.BETA2, StackedAdam.EPSILON).apply(List.of(
-                    new CpuAdamKernel.Run(w, g, m, v, 0, updatedUpTo, LR, WD, true),
-                    new CpuAdamKernel.Run(w, g, m, v, updatedUpTo, N, 0f, WD, false)), threads);
+                    new CpuAdamKernel.Run(w, g, m, v, 0, updatedUpTo, LR, WD)), threads);
             return read(a);
         }
     }
@@ -73,7 +72,6 @@ class CpuAdamKernelTest {
             NDArray[] a = arrays(nm, s);
             a[0].getNDArrayInternal().adamUpdate(new NDList(a), new NDList(a[1]), 0f, LR, WD, 1f, -1f,
                     StackedAdam.BETA1, StackedAdam.BETA2, StackedAdam.EPSILON, false, false);
-            a[1].muli(0f);
             theirs = read(a);
             theirSqrt = a[3].sqrt().toFloatArray();
         }
@@ -82,7 +80,7 @@ class CpuAdamKernelTest {
         int sameSqrt = 0;
         int stepped = 0;
         for (int i = 0; i < N; i++) {
-            assertEquals(Float.floatToIntBits(theirs[1][i]), Float.floatToIntBits(ours[1][i]), "gradient zeroed as muli(0) does, " + i);
+            assertEquals(Float.floatToIntBits(s[1][i]), Float.floatToIntBits(ours[1][i]), "gradient only read, " + i);
             boolean sqrtAgrees = theirSqrt[i] == (float) Math.sqrt(ours[3][i]);
             if (sqrtAgrees) {
                 sameSqrt++;
@@ -99,7 +97,7 @@ class CpuAdamKernelTest {
     }
 
     @Test
-    void modelsThatDoNotStepKeepTheirStateAndLoseTheirGradient() {
+    void elementsOutsideTheRunsKeepTheirState() {
         float[][] s = state(2);
         int half = 2 * CpuAdamKernel.TILE + 11;
         float[][] out = java(s, 2, half);
@@ -107,7 +105,7 @@ class CpuAdamKernelTest {
             assertEquals(s[0][i], out[0][i], 0f);
             assertEquals(s[2][i], out[2][i], 0f);
             assertEquals(s[3][i], out[3][i], 0f);
-            assertEquals(0f, out[1][i], 0f);
+            assertEquals(s[1][i], out[1][i], 0f);
         }
         for (int i = 0; i < half; i++) assertTrue(out[2][i] != s[2][i] || s[1][i] == 0f, "moment " + i + " stepped");
     }
