@@ -14,6 +14,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * The rendered notebook reports draw their plots in headless Debian {@code chromium}: as many plotly
  * SVGs as the report has figures, and line plots with their lines (the driver's {@code browser}
  * command of {@code tests/python/kernel_e2e.py}). Screenshots stay in tests/target/notebooks-e2e/reports/.
+ * A chromium that hangs is killed with its helper processes and started again (at most 3 times, 60 s each,
+ * each with a fresh profile directory); the JSON lists the attempts.
  */
 class NotebookReportBrowserTest {
     @ParameterizedTest(name = "{0} report draws its plots")
