@@ -118,8 +118,12 @@ final class StackedAdam {
         for (int i = 0; i < k; i++) if (active[i]) steps[i]++;
         List<int[]> runs = new java.util.ArrayList<>();
         for (int i = 0; i < k; ) {
+            if (!active[i]) {
+                i++;
+                continue;
+            }
             int j = i + 1;
-            while (j < k && active[j] == active[i] && (!active[i] || steps[j] == steps[i])) j++;
+            while (j < k && active[j] && steps[j] == steps[i]) j++;
             runs.add(new int[] {i, j});
             i = j;
         }
@@ -137,7 +141,6 @@ final class StackedAdam {
                 FloatBuffer mb = CpuAdamKernel.floats(m);
                 FloatBuffer vb = CpuAdamKernel.floats(v);
                 for (int[] run : runs) {
-                    if (!active[run[0]]) continue;
                     // handles(w): the whole stack fits an int index
                     javaRuns.add(new CpuAdamKernel.Run(wb, gb, mb, vb, (int) (run[0] * perModel), (int) (run[1] * perModel),
                             learningRate(steps[run[0]]), wd));
@@ -145,7 +148,7 @@ final class StackedAdam {
                 continue;
             }
             long chunk = w.getDevice().isGpu() ? 1L << 40 : CHUNK;
-            if (runs.size() == 1 && active[0] && k * perModel <= chunk) {
+            if (runs.size() == 1 && runs.get(0)[0] == 0 && runs.get(0)[1] == k && k * perModel <= chunk) {
                 // the whole stack in one call: no views to make (each is a JNI call; on a GPU these calls are the cost)
                 update(w, grad, m, v, learningRate(steps[0]), wd);
                 continue;
@@ -154,7 +157,6 @@ final class StackedAdam {
             try (NDArray wf = w.reshape(-1); NDArray gf = grad.reshape(-1); NDArray mf = m.reshape(-1);
                     NDArray vf = v.reshape(-1)) {
                 for (int[] run : runs) {
-                    if (!active[run[0]]) continue;
                     float lrT = learningRate(steps[run[0]]);
                     for (long from = run[0] * perModel, to = run[1] * perModel; from < to; from += chunk) {
                         NDIndex part = new NDIndex("{}:{}", from, Math.min(to, from + chunk));
