@@ -57,7 +57,7 @@ final class RunCommand implements Callable<Integer> {
     boolean quiet;
 
     @Option(names = "--parallel", description = "Independent configs trained at once, each its own batch (default: MERLAB_PARALLEL,"
-            + " else 1). For a GPU, which small batches leave mostly idle; results are the same as one at a time.")
+            + " else 1); results are the same as one at a time. On an H200, 8 at once gave about no gain (docs/benchmarks.md).")
     Integer parallel;
 
     @Override

@@ -35,6 +35,9 @@ public final class StackedModel implements AutoCloseable {
     private final List<String> noDecay = new ArrayList<>();
     private final List<String> attentionNames;
     private final int dropoutWidth;
+    /** Parameter groups laid end to end ({@link #flatten}), and their buffers; empty: each parameter its own array. */
+    private final List<List<String>> flatGroups = new ArrayList<>();
+    private final List<NDArray> flats = new ArrayList<>();
 
     private StackedModel(ModelSpec spec, List<MerModel> models, NDManager manager) {
         this.spec = spec;
@@ -93,6 +96,7 @@ public final class StackedModel implements AutoCloseable {
      * others keep theirs. One {@code where} per parameter.
      */
     public void copyModelsFrom(StackedModel from, boolean[] take) {
+        if (!flats.isEmpty()) throw new IllegalStateException("copyModelsFrom would detach the parameters from their flat buffers");
         if (take.length != k || from.k != k) throw new IllegalArgumentException("stacks of " + k + " and " + from.k + ", mask of " + take.length);
         try (NDManager tmp = manager.newSubManager()) {
             NDArray mask = tmp.create(take).reshape(k, 1, 1);
@@ -134,6 +138,42 @@ public final class StackedModel implements AutoCloseable {
             old.close();
         }
         k = n;
+        if (!flats.isEmpty()) joinFlats();
+    }
+
+    /**
+     * Lays each group of parameters end to end in one buffer and makes every parameter a view of its part
+     * ({@link FlatArrays}), so that one elementwise call on {@link #flat} updates the whole group; it stays so through
+     * {@link #dropGradients} and {@link #retain}. For the optimizer on a GPU, where each call is a kernel launch.
+     */
+    public void flatten(List<List<String>> groups) {
+        if (!flats.isEmpty()) throw new IllegalStateException("already flat");
+        for (List<String> g : groups) {
+            if (!params.keySet().containsAll(g)) throw new IllegalArgumentException("unknown parameters in " + g);
+            if (!g.isEmpty()) flatGroups.add(List.copyOf(g));
+        }
+        joinFlats();
+    }
+
+    private void joinFlats() {
+        for (NDArray f : flats) f.close(); // the parameters' views keep their memory until they are closed
+        flats.clear();
+        for (List<String> g : flatGroups) flats.add(FlatArrays.join(params, g, true, manager));
+    }
+
+    /** The flat groups' parameter names ({@link #flatten}); empty when not flat. */
+    public List<List<String>> flatGroups() {
+        return List.copyOf(flatGroups);
+    }
+
+    /** Group {@code g}'s buffer: every parameter of the group, end to end ({@link #flatten}). */
+    public NDArray flat(int g) {
+        return flats.get(g);
+    }
+
+    /** Group {@code g}'s gradients end to end, as {@link #flat}: a new array that the caller closes. */
+    public NDArray flatGradient(int g) {
+        return FlatArrays.gradients(params, flatGroups.get(g));
     }
 
     /**
@@ -424,6 +464,7 @@ public final class StackedModel implements AutoCloseable {
     @Override
     public void close() {
         for (NDArray a : params.values()) a.close();
+        for (NDArray f : flats) f.close();
     }
 
     /** The manager the stacked parameters live in. */

@@ -98,7 +98,7 @@ final class BatchedTrainer {
         return k;
     }
 
-    /** Rough bytes one model takes: parameters ×4 (weights, gradient, two moments), activations, held-out inputs. */
+    /** Rough bytes one model takes: its parameters' copies, activations, held-out inputs. */
     static long bytesPerModel(ExperimentConfig config, DeviceData data) {
         ExperimentConfig.Model m = config.model();
         long params = 0;
@@ -113,7 +113,10 @@ final class BatchedTrainer {
         long acts = 16L * batch * (sumD + 8L * m.hidden());
         long eval = held * (sumD + 8L * m.hidden());
         long masks = m.dropout() > 0 ? DropoutStreams.bytesPerModel(DropoutStreams.chunk(data.device), (int) batch, 8 * m.hidden()) : 0;
-        return 4L * (5 * params + acts + eval) + masks; // params: weights, best weights, gradient, two moments
+        // params: weights, best weights, gradient, two moments; the flat update (GPU) also holds the gradients end to
+        // end and libtorch's copy of them
+        long copies = StackedAdam.implementation(data.device).equals(StackedAdam.FLAT) ? 7 : 5;
+        return 4L * (copies * params + acts + eval) + masks;
     }
 
     /** The memory one stack may plan for: a share of the device's, divided among configs training at once. */

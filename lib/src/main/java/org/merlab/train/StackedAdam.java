@@ -9,6 +9,7 @@ import java.nio.FloatBuffer;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.merlab.model.FlatArrays;
 import org.merlab.model.StackedModel;
 
 /**
@@ -37,6 +38,11 @@ final class StackedAdam {
     private int[] steps;
     private final CpuAdamKernel kernel; // null: libtorch's update everywhere
     private final int threads;
+    /** Flat layout ({@link #FLAT}): per group of the model's flat parameters its weight decay and moment buffers. */
+    private final boolean flat;
+    private final float[] groupDecay;
+    private final List<NDArray> meanFlats = new java.util.ArrayList<>();
+    private final List<NDArray> varianceFlats = new java.util.ArrayList<>();
 
     StackedAdam(StackedModel model, float learningRate, float weightDecay, NDManager manager) {
         this.model = model;
@@ -51,8 +57,36 @@ final class StackedAdam {
             variances.put(e.getKey(), v);
         }
         steps = new int[model.size()];
-        kernel = javaKernelWanted() ? new CpuAdamKernel(BETA1, BETA2, EPSILON) : null;
+        ai.djl.Device device = model.parameters().values().iterator().next().getDevice();
+        String impl = implementation(device);
+        kernel = impl.equals(JAVA) ? new CpuAdamKernel(BETA1, BETA2, EPSILON) : null;
         threads = Math.max(1, ComputeDevice.threads());
+        flat = impl.equals(FLAT);
+        if (flat) {
+            // two groups, so that each is one update with one weight decay: decayed parameters, then s_e/s_v
+            List<String> decayed = new java.util.ArrayList<>(model.parameters().keySet());
+            decayed.removeAll(noDecay);
+            model.flatten(List.of(decayed, noDecay));
+            groupDecay = new float[model.flatGroups().size()];
+            for (int g = 0; g < groupDecay.length; g++) {
+                groupDecay[g] = noDecay.containsAll(model.flatGroups().get(g)) ? 0f : weightDecay;
+            }
+            joinMoments();
+        } else {
+            groupDecay = new float[0];
+        }
+    }
+
+    /** Lays the moments out like the model's flat groups (views of one buffer per group, see {@link FlatArrays}). */
+    private void joinMoments() {
+        for (NDArray f : meanFlats) f.close();
+        for (NDArray f : varianceFlats) f.close();
+        meanFlats.clear();
+        varianceFlats.clear();
+        for (List<String> g : model.flatGroups()) {
+            meanFlats.add(FlatArrays.join(means, g, false, manager));
+            varianceFlats.add(FlatArrays.join(variances, g, false, manager));
+        }
     }
 
     /** Steps taken by model k. */
@@ -79,38 +113,48 @@ final class StackedAdam {
         int[] next = new int[keep.length + added];
         for (int i = 0; i < keep.length; i++) next[i] = steps[keep[i]];
         steps = next;
+        if (flat) joinMoments(); // the model re-flattened its parameters in its own retain
     }
 
     /** Elements per native update call: temporaries of 1 MB stay in cache and are reused by malloc (see step). */
     static final int CHUNK = 1 << 18;
 
-    /** {@code java} (the CPU default: {@link CpuAdamKernel}) or {@code libtorch} (libtorch's update, as on a GPU). */
+    /**
+     * The update: {@value #JAVA} ({@link CpuAdamKernel}, the CPU default), {@value #FLAT} (libtorch's update over the
+     * parameters laid end to end, the GPU default) or {@value #LIBTORCH} (libtorch's update per parameter).
+     */
     static final String KERNEL_PROPERTY = "merlab.adam";
+    static final String JAVA = "java";
+    static final String FLAT = "flat";
+    static final String LIBTORCH = "libtorch";
 
-    /** Which update a stack on {@code device} gets: {@code java} ({@link CpuAdamKernel}) or {@code libtorch}. */
+    /**
+     * Which update a stack on {@code device} gets ({@link #KERNEL_PROPERTY}). {@value #JAVA} reads the stack's memory
+     * from Java, so on a GPU it means the GPU default, {@value #FLAT}.
+     */
     static String implementation(ai.djl.Device device) {
-        return !device.isGpu() && javaKernelWanted() ? "java" : "libtorch";
-    }
-
-    private static boolean javaKernelWanted() {
-        String which = System.getProperty(KERNEL_PROPERTY, "java").trim();
-        if (!which.equals("java") && !which.equals("libtorch")) {
-            throw new IllegalArgumentException("-D" + KERNEL_PROPERTY + "=" + which + ": use java or libtorch");
+        String which = System.getProperty(KERNEL_PROPERTY, device.isGpu() ? FLAT : JAVA).trim();
+        if (!List.of(JAVA, FLAT, LIBTORCH).contains(which)) {
+            throw new IllegalArgumentException("-D" + KERNEL_PROPERTY + "=" + which + ": use java, flat or libtorch");
         }
-        return which.equals("java");
+        return device.isGpu() && which.equals(JAVA) ? FLAT : which;
     }
 
     /**
      * One update of every model whose {@code active[k]} is set, in place; then every model's gradients are dropped.
      *
      * <p>On the CPU the update is {@link CpuAdamKernel}: one pass over memory, per model its own bias-corrected step.
-     * Elsewhere (a GPU, or {@code -Dmerlab.adam=libtorch}) it goes through libtorch's native Adam update (the one
+     * Elsewhere (a GPU, or {@code -Dmerlab.adam=flat|libtorch}) it goes through libtorch's native Adam update (the one
      * DJL's {@code Adam}, and so the sequential engine, uses), which takes one bias-corrected learning rate, so it
      * runs per run of neighbouring models that are active and have taken the same number of steps (one run unless
-     * fold sizes or stops made them diverge). On a GPU each run is one call: there is no cache to fit and every call
-     * is a few kernel launches. On the CPU libtorch's update goes over chunks of {@link #CHUNK} elements of the
-     * flattened stack: a stack of K models' moments does not fit in cache, and each call's temporaries would
-     * otherwise be fresh tens-of-MB allocations (new pages every step). Measured on the 2-core machine for a 15
+     * fold sizes or stops made them diverge). On a GPU ({@value #FLAT}) the parameters are laid end to end, one buffer
+     * per weight-decay group ({@link StackedModel#flatten}), so that a step of a single run is one update per group,
+     * 11 kernels each, instead of one update per parameter (40 parameters in an S1 model). Counted in a libtorch
+     * profile of this path on the CPU (docs/benchmarks.md), an S1 step goes from 761 compute calls to 344, and from 908
+     * libtorch calls to 532. Otherwise each run is one call per parameter, over the views when the stack is flat. On
+     * the CPU libtorch's update goes over chunks of {@link #CHUNK} elements of the flattened stack: a stack of K
+     * models' moments does not fit in cache, and each call's temporaries would otherwise be fresh tens-of-MB
+     * allocations (new pages every step). Measured on the 2-core machine for a 15
      * M-parameter stack: 157 ms per step in one call, 20 ms chunked, 13 ms with {@link CpuAdamKernel} (11 ms alone).
      */
     void step(boolean[] active) {
@@ -127,6 +171,18 @@ final class StackedAdam {
             runs.add(new int[] {i, j});
             i = j;
         }
+        if (flat && runs.size() == 1 && runs.get(0)[0] == 0 && runs.get(0)[1] == k) {
+            // the common step: every model active, all at the same step count: one update per flat group
+            float lrT = learningRate(steps[0]);
+            for (int g = 0; g < groupDecay.length; g++) {
+                try (NDArray grad = model.flatGradient(g)) {
+                    update(model.flat(g), grad, meanFlats.get(g), varianceFlats.get(g), lrT, groupDecay[g]);
+                }
+            }
+            model.dropGradients();
+            return;
+        }
+        // otherwise per parameter (on a flat stack its parameters and moments are views, so updates land in the buffers)
         List<CpuAdamKernel.Run> javaRuns = new java.util.ArrayList<>();
         for (Map.Entry<String, NDArray> e : model.parameters().entrySet()) {
             NDArray w = e.getValue();
