@@ -434,34 +434,47 @@ final class BatchedTrainer {
         try (NDManager em = data.manager.newSubManager(device);
              DropoutStreams masks = new DropoutStreams(engine, em, DropoutStreams.chunk(device), batchSize, model.dropoutWidth())) {
             NDArray lossAcc = em.zeros(new Shape(k), DataType.FLOAT32);
-            long[] idx = new long[k * batchSize];
-            float[] mask = new float[k * batchSize];
-            float[] count = new float[k];
-            float[] weight = new float[k];
-            boolean[] step = new boolean[k];
+            // The epoch's batches (each model's rows, row masks, counts, weights) go to the device in one copy per
+            // array, and each step takes views of them. A step then waits for nothing: on a GPU a copy from Java's
+            // memory waits for every kernel queued before it, which made every step wait for the last one (and, with
+            // --parallel, for the other configs' steps).
+            long[] idx = new long[steps * k * batchSize];
+            float[] mask = new float[steps * k * batchSize];
+            float[] count = new float[steps * k];
+            float[] weight = new float[steps * k];
+            boolean[][] stepping = new boolean[steps][k];
             for (int b = 0; b < steps; b++) {
-                FoldTrainer.checkInterrupt(first.job.seed(), first.job.fold(), first.epochsRun);
                 for (int i = 0; i < k; i++) {
                     Slot s = slots.get(i);
                     int from = b * batchSize;
                     int to = Math.min(s.order.length, from + batchSize);
-                    step[i] = s.active && from < to;
+                    boolean step = s.active && from < to;
+                    stepping[b][i] = step;
+                    int row0 = (b * k + i) * batchSize;
                     for (int r = 0; r < batchSize; r++) {
-                        boolean valid = step[i] && from + r < to;
-                        idx[i * batchSize + r] = valid ? s.order[from + r] : 0;
-                        mask[i * batchSize + r] = valid ? 1f : 0f;
+                        boolean valid = step && from + r < to;
+                        idx[row0 + r] = valid ? s.order[from + r] : 0;
+                        mask[row0 + r] = valid ? 1f : 0f;
                     }
-                    count[i] = step[i] ? to - from : 1;
-                    weight[i] = step[i] ? 1f : 0f;
+                    count[b * k + i] = step ? to - from : 1;
+                    weight[b * k + i] = step ? 1f : 0f;
                 }
+            }
+            NDArray idxAll = em.create(idx, new Shape(steps, k, batchSize));
+            NDArray maskAll = em.create(mask, new Shape(steps, k, batchSize));
+            NDArray countAll = em.create(count, new Shape(steps, k));
+            NDArray weightAll = em.create(weight, new Shape(steps, k));
+            for (int b = 0; b < steps; b++) {
+                FoldTrainer.checkInterrupt(first.job.seed(), first.job.fold(), first.epochsRun);
+                boolean[] step = stepping[b];
                 try (NDScope scope = new NDScope()) {
-                    NDArray idxArray = em.create(idx, new Shape(k, batchSize));
+                    NDArray idxArray = idxAll.get(b);
                     NDList inputs = gather(sources, segments, idxArray);
                     NDArray classes = data.trainClassArray.get(idxArray);
                     NDArray valence = data.trainValenceArray.get(idxArray);
-                    NDArray maskArray = em.create(mask, new Shape(k, batchSize));
-                    NDArray countArray = em.create(count, new Shape(k));
-                    NDArray weightArray = em.create(weight, new Shape(k));
+                    NDArray maskArray = maskAll.get(b);
+                    NDArray countArray = countAll.get(b);
+                    NDArray weightArray = weightAll.get(b);
                     NDArray uniforms = dropout ? masks.step(dropoutSeeds, epochs, live, step, b) : null;
                     NDArray perModel;
                     try (Autograd rec = Autograd.record()) {

@@ -61,7 +61,12 @@ class BatchedCompactionTest {
     }
 
     private static Run run(List<Path> configFiles, boolean compact, Integer maxK, Integer dropoutChunk, String out) {
+        return run(configFiles, compact, maxK, dropoutChunk, null, out);
+    }
+
+    private static Run run(List<Path> configFiles, boolean compact, Integer maxK, Integer dropoutChunk, String adam, String out) {
         Map<String, String> props = new TreeMap<>();
+        props.put(StackedAdam.KERNEL_PROPERTY, adam);
         props.put(DropoutStreams.CHUNK_PROPERTY, dropoutChunk == null ? null : dropoutChunk.toString());
         props.put(BatchedTrainer.COMPACT_PROPERTY, Boolean.toString(compact));
         props.put(BatchedTrainer.MAX_K_PROPERTY, maxK == null ? null : maxK.toString());
@@ -238,6 +243,22 @@ class BatchedCompactionTest {
             assertTrue(!numbers(masked.folds().get(key)).equals(numbers(perStep.folds().get(key))),
                     key + ": chunked draws should train another model than per-step draws");
         }
+    }
+
+    /**
+     * The GPU's optimizer run on the CPU: libtorch's update over the parameters laid end to end ({@code
+     * merlab.adam=flat}) gives the numbers of libtorch's update per parameter bit for bit, through early stops,
+     * compaction and refill (each rebuilds the buffers) and the last steps of an epoch, where folds with fewer rows
+     * have stopped and the update goes per parameter over the views. Dropout in chunks, as on a GPU.
+     */
+    @Test
+    void flatOptimizerKeepsEveryModelsNumbers() throws IOException {
+        List<Path> c = List.of(write("cmp-flat", "[[\"HL18\", \"RF\", \"MR\"]]", "flat", "gated", "uncertainty", "[0, 1]"));
+        Run perParameter = run(c, true, 3, 3, StackedAdam.LIBTORCH, "adam-per-parameter");
+        Run flat = run(c, true, 3, 3, StackedAdam.FLAT, "adam-flat");
+        assertEquals(10, perParameter.folds().size());
+        assertStoppedAtDifferentEpochs(perParameter);
+        assertSameResults(perParameter, flat);
     }
 
     /**
