@@ -94,6 +94,7 @@ final class BenchSweepCommand implements Callable<Integer> {
             all.put("dataset", root.toString());
             all.put("device", ComputeDevice.describe(device));
             all.put("threads", ComputeDevice.threads());
+            all.put("speed_settings", ComputeDevice.speedSettings());
             all.put("cores", Runtime.getRuntime().availableProcessors());
             all.put("epochs_per_fold", epochs);
             all.put("seeds", seeds);

@@ -130,6 +130,7 @@ final class BenchTrainCommand implements Callable<Integer> {
         merlab.put("config", c.name());
         merlab.put("device", ComputeDevice.describe(device));
         merlab.put("threads", threads);
+        merlab.put("speed_settings", ComputeDevice.speedSettings());
         merlab.put("epochs_per_fold", epochs);
         merlab.put("folds", folds.size());
         merlab.put("steps", steps);

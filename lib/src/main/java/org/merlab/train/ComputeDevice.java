@@ -3,7 +3,10 @@ package org.merlab.train;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import java.lang.reflect.Method;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * Where and how training computes: the DJL device (a GPU when DJL sees one, else the CPU) and the
@@ -76,6 +79,17 @@ public final class ComputeDevice {
         } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
             return -1;
         }
+    }
+
+    /**
+     * The environment settings that change speed but not numbers, as this process got them ("unset": the library's
+     * default): the launcher sets both (docs/benchmarks.md, "A malloc that keeps its memory" and "OpenMP workers
+     * that spin"). Timings are comparable only where these match.
+     */
+    public static Map<String, String> speedSettings() {
+        Map<String, String> m = new LinkedHashMap<>();
+        for (String k : List.of("GOMP_SPINCOUNT", "GLIBC_TUNABLES")) m.put(k, System.getenv().getOrDefault(k, "unset"));
+        return m;
     }
 
     /** One line for reports: {@code "cpu, 2 threads (PyTorch 2.5.1)"} or {@code "gpu(0), ..."}. */

@@ -555,6 +555,7 @@ public final class ExperimentRunner {
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("device", device);
         r.put("threads", ComputeDevice.threads());
+        r.put("speed_settings", ComputeDevice.speedSettings());
         // numbers depend on these too: the engines' dropout streams differ, and so do the two Adam square roots
         boolean batched = BatchedTrainer.enabled();
         r.put("engine", batched ? "batched" : "sequential");
