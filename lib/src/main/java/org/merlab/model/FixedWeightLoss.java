@@ -38,6 +38,6 @@ public final class FixedWeightLoss extends Loss {
     public NDArray evaluate(NDList labels, NDList predictions) {
         NDArray ce = LossTerms.crossEntropy(MerModel.logits(predictions), labels.get(0));
         NDArray mse = LossTerms.meanSquaredError(MerModel.valence(predictions), labels.get(1));
-        return ce.mul(lambdaEmotion).add(mse.mul(lambdaValence));
+        return LossTerms.scaled(ce, lambdaEmotion).add(LossTerms.scaled(mse, lambdaValence));
     }
 }
