@@ -121,7 +121,7 @@ final class BatchedTrainer {
 
     /** The memory one stack may plan for: a share of the device's, divided among configs training at once. */
     private static long memoryBudget(Device device) {
-        return deviceBudget(device) / ExperimentRunner.parallelism();
+        return deviceBudget(device) / ExperimentRunner.trainingAtOnce();
     }
 
     private static long deviceBudget(Device device) {

@@ -337,6 +337,7 @@ public final class ExperimentRunner {
                     });
             List<List<Integer>> all = new ArrayList<>(groups.values());
             int parallel = Math.min(parallelism(), (int) all.stream().filter(g -> !configs.get(g.get(0)).isFusion()).count());
+            trainingAtOnce = Math.max(1, parallel);
             if (parallel <= 1 || !BatchedTrainer.enabled()) {
                 for (List<Integer> members : all) runGroup(members, configs, configDirs, quiet, ctx, out);
             } else {
@@ -350,6 +351,7 @@ public final class ExperimentRunner {
             repeats.forEach((i, first) -> out[i] = out[first]);
             return List.of(out);
         } finally {
+            trainingAtOnce = 1;
             TRAINING.unlock();
         }
     }
@@ -357,20 +359,43 @@ public final class ExperimentRunner {
     /** Configs trained at once by {@link #runAll} ({@link #parallelism()}). */
     public static final String PARALLEL_PROPERTY = "merlab.parallel";
 
+    /** How many configs the running call trains at once (1 outside {@link #runAll}): each stack's share of memory. */
+    private static volatile int trainingAtOnce = 1;
+
+    static int trainingAtOnce() {
+        return trainingAtOnce;
+    }
+
     /**
      * How many independent configs (or sweep groups) train at once: {@value #PARALLEL_PROPERTY}, else the environment's
-     * {@code MERLAB_PARALLEL} (how notebooks get it), else 1.
+     * {@code MERLAB_PARALLEL} (how notebooks get it), else the training device's default ({@link #defaultParallelism}).
      */
     public static int parallelism() {
         String env = System.getenv("MERLAB_PARALLEL");
-        String prop = System.getProperty(PARALLEL_PROPERTY, env == null || env.isBlank() ? "1" : env).trim();
+        String set = System.getProperty(PARALLEL_PROPERTY, env == null || env.isBlank() ? null : env);
+        return set == null ? defaultParallelism(ComputeDevice.device()) : parseParallelism(set);
+    }
+
+    /**
+     * 4 on a GPU, 1 on the CPU. A GPU runs one config's small kernels with most of it idle (an S1 config alone kept an
+     * H200 27 % busy); since no step waits for the device, four configs at once fill it better (48 %) and the whole
+     * {@code paper} profile took 11.0 min instead of a projected 17-18 (docs/benchmarks.md, "GPU, third lease"; 8 at
+     * once gained nothing in an earlier lease, when every step still waited). A CPU's cores are already shared by one
+     * config's intra-op threads.
+     */
+    static int defaultParallelism(Device device) {
+        return device.isGpu() ? 4 : 1;
+    }
+
+    static int parseParallelism(String value) {
+        String v = value.trim();
         try {
-            int n = Integer.parseInt(prop);
+            int n = Integer.parseInt(v);
             if (n >= 1) return n;
         } catch (NumberFormatException e) {
             // reported below
         }
-        throw new IllegalArgumentException("-D" + PARALLEL_PROPERTY + "=" + prop + ": expected a number >= 1");
+        throw new IllegalArgumentException("-D" + PARALLEL_PROPERTY + "=" + v + " (or MERLAB_PARALLEL): expected a number >= 1");
     }
 
     /**

@@ -110,6 +110,24 @@ class ParallelRunsTest {
     }
 
     @Test
+    void aGpuTrainsFourConfigsAtOnceByDefaultACpuOne() {
+        assertEquals(4, ExperimentRunner.defaultParallelism(ai.djl.Device.gpu()));
+        assertEquals(1, ExperimentRunner.defaultParallelism(ai.djl.Device.cpu()));
+        String before = System.getProperty(ExperimentRunner.PARALLEL_PROPERTY);
+        try {
+            System.clearProperty(ExperimentRunner.PARALLEL_PROPERTY);
+            if (System.getenv("MERLAB_PARALLEL") == null) {
+                assertEquals(ExperimentRunner.defaultParallelism(ComputeDevice.device()), ExperimentRunner.parallelism());
+            }
+            System.setProperty(ExperimentRunner.PARALLEL_PROPERTY, " 2 ");
+            assertEquals(2, ExperimentRunner.parallelism(), "a setting wins over the device's default");
+        } finally {
+            if (before == null) System.clearProperty(ExperimentRunner.PARALLEL_PROPERTY);
+            else System.setProperty(ExperimentRunner.PARALLEL_PROPERTY, before);
+        }
+    }
+
+    @Test
     void aBadParallelismIsRejected() {
         String before = System.getProperty(ExperimentRunner.PARALLEL_PROPERTY);
         try {
