@@ -57,8 +57,8 @@ final class RunCommand implements Callable<Integer> {
     boolean quiet;
 
     @Option(names = "--parallel", description = "Independent configs trained at once, each its own batch (default: MERLAB_PARALLEL,"
-            + " else 4 on a GPU and 1 on the CPU); results are the same as one at a time. On an H200, 4 at once brought the"
-            + " paper profile to 11.0 min (docs/benchmarks.md).")
+            + " else 4 on a GPU and 1 on the CPU); results are the same as one at a time. On an H200, 4 at once trained the"
+            + " 43 configs' paper profile in 11.0 min (docs/benchmarks.md).")
     Integer parallel;
 
     @Override
