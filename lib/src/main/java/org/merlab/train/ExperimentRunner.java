@@ -378,10 +378,10 @@ public final class ExperimentRunner {
 
     /**
      * 4 on a GPU, 1 on the CPU. A GPU runs one config's small kernels with most of it idle (an S1 config alone kept an
-     * H200 27 % busy); since no step waits for the device, four configs at once fill it better (48 %), and the 43
-     * configs of the {@code paper} profile took 11.0 min instead of a projected 17-18 (docs/benchmarks.md, "GPU, third
-     * lease"; 8 at once gained nothing in an earlier lease, when every step still waited). On a CPU one config's
-     * intra-op threads already share the cores.
+     * H200 27 % busy); since steps stopped copying their batch from Java, four configs at once fill it better (48 %),
+     * and the 43 configs of the {@code paper} profile took 11.0 min instead of a projected 17-18 (docs/benchmarks.md,
+     * "GPU, third lease"; 8 at once gained nothing in an earlier lease, when every step waited for the device several
+     * times). On a CPU one config's intra-op threads already share the cores.
      */
     static int defaultParallelism(Device device) {
         return device.isGpu() ? 4 : 1;
