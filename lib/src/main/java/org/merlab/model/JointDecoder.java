@@ -96,7 +96,7 @@ public final class JointDecoder extends Decoder {
                 NDArray vReg = column(val.forward(ps, new NDList(h), training).singletonOrThrow());
                 NDArray g = column(gate.forward(ps, new NDList(h), training).singletonOrThrow());
                 g = Activation.sigmoid(g);
-                v = g.mul(vReg).add(g.neg().add(1f).mul(vMap));
+                v = g.mul(vReg).add(DeviceScalars.oneMinus(g).mul(vMap));
                 break;
             }
             default:

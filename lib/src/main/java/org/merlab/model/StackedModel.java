@@ -283,7 +283,7 @@ public final class StackedModel implements AutoCloseable {
                 } else {
                     NDArray vReg = column(f.lin("decoder_val", h));
                     NDArray g = ai.djl.nn.Activation.sigmoid(column(f.lin("decoder_gate", h)));
-                    v = g.mul(vReg).add(g.neg().add(1f).mul(vMap));
+                    v = g.mul(vReg).add(DeviceScalars.oneMinus(g).mul(vMap));
                 }
                 break;
             }
