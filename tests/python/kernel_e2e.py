@@ -233,7 +233,7 @@ def cmd_protocol(a):
 
         # shutdown: the kernel answers and exits on its own (no kill)
         t0 = time.time()
-        kc.shutdown()
+        shutdown_id = kc.shutdown()
         proc = km.provisioner.process if km.provisioner else None
         code = None
         for _ in range(100):
@@ -241,7 +241,14 @@ def cmd_protocol(a):
             if code is not None:
                 break
             time.sleep(0.1)
-        res["shutdown"] = {"exit_code": code, "seconds": round(time.time() - t0, 2)}
+        res["shutdown"] = {"exit_code": code, "seconds": round(time.time() - t0, 2), "reply": None}
+        try:  # did the kernel answer? (tells a lost request from a kernel that answered and did not exit)
+            while res["shutdown"]["reply"] is None:
+                m = kc.get_control_msg(timeout=1)
+                if m["parent_header"].get("msg_id") == shutdown_id:
+                    res["shutdown"]["reply"] = m["msg_type"]
+        except Exception:
+            pass
     finally:
         kc.stop_channels()
         if km.is_alive():

@@ -92,13 +92,27 @@ final class ServingChannel extends ShellChannel {
         }
         if (env.isMarkedForShutdown()) {
             running = false;
+            ShutdownDeadline.startForProcess();
             connection.close();
         }
     }
 
+    /**
+     * Stops the loop, then closes the socket. A ZeroMQ socket belongs to one thread at a time, so when another
+     * thread closes the channel (the control channel's shutdown closes the shell's) it first waits, boundedly,
+     * for the loop to leave its poll; a cell still running past that gets its socket closed anyway.
+     */
     @Override
     public void close() {
         running = false;
+        Thread t = loop;
+        if (t != null && t != Thread.currentThread()) {
+            try {
+                t.join(2 * POLL_TIMEOUT_MS + 1000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         super.close();
     }
 

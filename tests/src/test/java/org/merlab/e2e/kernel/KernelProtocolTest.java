@@ -90,7 +90,9 @@ class KernelProtocolTest {
     @Test
     void shutdownExitsCleanly() {
         JsonNode s = r.path("shutdown");
-        assertEquals(0, s.path("exit_code").asInt(-1), s.toString());
-        assertTrue(s.path("seconds").asDouble() < 10, s.toString());
+        String context = s + "\nkernel log (tail):\n" + r.path("log_text").asText();
+        assertEquals("shutdown_reply", s.path("reply").asText(), context);
+        assertEquals(0, s.path("exit_code").asInt(-1), context);
+        assertTrue(s.path("seconds").asDouble() < 10, context);
     }
 }
