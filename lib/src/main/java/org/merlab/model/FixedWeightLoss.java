@@ -38,6 +38,6 @@ public final class FixedWeightLoss extends Loss {
     public NDArray evaluate(NDList labels, NDList predictions) {
         NDArray ce = LossTerms.crossEntropy(MerModel.logits(predictions), labels.get(0));
         NDArray mse = LossTerms.meanSquaredError(MerModel.valence(predictions), labels.get(1));
-        return LossTerms.scaled(ce, lambdaEmotion).add(LossTerms.scaled(mse, lambdaValence));
+        return DeviceScalars.scaled(ce, lambdaEmotion).add(DeviceScalars.scaled(mse, lambdaValence));
     }
 }

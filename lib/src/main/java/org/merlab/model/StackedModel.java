@@ -312,12 +312,12 @@ public final class StackedModel implements AutoCloseable {
         if (spec.loss() == ModelSpec.LossKind.UNCERTAINTY) {
             NDArray se = params.get("uncertainty_s_e").reshape(k);
             NDArray sv = params.get("uncertainty_s_v").reshape(k);
-            NDArray emotion = se.neg().exp().mul(ce).add(LossTerms.scaled(se, 0.5f));
-            NDArray val = LossTerms.scaled(sv.neg().exp().mul(mse), 0.5f).add(LossTerms.scaled(sv, 0.5f));
+            NDArray emotion = se.neg().exp().mul(ce).add(DeviceScalars.scaled(se, 0.5f));
+            NDArray val = DeviceScalars.scaled(sv.neg().exp().mul(mse), 0.5f).add(DeviceScalars.scaled(sv, 0.5f));
             return emotion.add(val);
         }
-        // not mul(float): see LossTerms.scaled
-        return LossTerms.scaled(ce, lambdaEmotion).add(LossTerms.scaled(mse, lambdaValence));
+        // not mul(float): see DeviceScalars.scaled
+        return DeviceScalars.scaled(ce, lambdaEmotion).add(DeviceScalars.scaled(mse, lambdaValence));
     }
 
     // ---- the structures, mirroring the blocks -------------------------------------------------

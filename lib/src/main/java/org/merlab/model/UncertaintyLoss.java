@@ -31,8 +31,8 @@ public final class UncertaintyLoss extends Loss {
 
     /** exp(−s_e)·ce + ½·s_e + ½·exp(−s_v)·mse + ½·s_v, as a scalar. */
     public static NDArray combine(NDArray ce, NDArray mse, NDArray sE, NDArray sV) {
-        NDArray emotion = sE.neg().exp().mul(ce).add(LossTerms.scaled(sE, 0.5f));
-        NDArray valence = LossTerms.scaled(sV.neg().exp().mul(mse), 0.5f).add(LossTerms.scaled(sV, 0.5f));
+        NDArray emotion = sE.neg().exp().mul(ce).add(DeviceScalars.scaled(sE, 0.5f));
+        NDArray valence = DeviceScalars.scaled(sV.neg().exp().mul(mse), 0.5f).add(DeviceScalars.scaled(sV, 0.5f));
         return emotion.add(valence).sum();
     }
 

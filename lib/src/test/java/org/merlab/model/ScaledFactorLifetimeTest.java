@@ -20,7 +20,7 @@ import org.merlab.train.ComputeDevice;
  * <p>DJL's {@code x.mul(0.5f)} multiplies by a 0-d tensor over a Java direct buffer and closes it when {@code mul}
  * returns, while autograd keeps that tensor for the backward. A GC in between frees the buffer, and the backward reads
  * freed memory: the gradient takes a stray value. This made the engines' bit-identity tests fail in about one run in
- * three with a small heap. {@link LossTerms#scaled} keeps the factor in libtorch's memory; here a GC, and direct
+ * three with a small heap. {@link DeviceScalars#scaled} keeps the factor in libtorch's memory; here a GC, and direct
  * buffers that reuse freed memory, come between the forward and the backward on purpose.
  */
 class ScaledFactorLifetimeTest {
@@ -33,7 +33,7 @@ class ScaledFactorLifetimeTest {
                 NDArray x = m.create(new float[] {1f, -2f, 3f});
                 x.setRequiresGradient(true);
                 try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-                    NDArray loss = LossTerms.scaled(x, 0.5f).add(LossTerms.scaled(x.square(), 0.25f)).sum();
+                    NDArray loss = DeviceScalars.scaled(x, 0.5f).add(DeviceScalars.scaled(x.square(), 0.25f)).sum();
                     reuseFreedDirectMemory();
                     collector.backward(loss);
                 }
