@@ -93,6 +93,7 @@ final class BenchTrainCommand implements Callable<Integer> {
         for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) p.resetPeakUsage();
         ExperimentRunner.RunResult result;
         double optimizerBefore = org.merlab.train.TrainingBench.optimizerSeconds();
+        long stackStepsBefore = org.merlab.train.TrainingBench.stackSteps();
         long t0 = System.nanoTime();
         try {
             result = ExperimentRunner.run(c, cfgFile.toAbsolutePath().getParent(),
@@ -107,18 +108,19 @@ final class BenchTrainCommand implements Callable<Integer> {
         }
         double cvSeconds = 0;
         long steps = 0;
-        long maxSteps = 0;
         long evalRows = 0;
         int batch = c.protocol().batchSize();
         for (FoldResult f : folds) {
             cvSeconds += f.summary().seconds();
             long s = (long) f.summary().epochsRun() * ((f.summary().trainSamples() + batch - 1) / batch);
             steps += s;
-            maxSteps = Math.max(maxSteps, s);
             evalRows += (long) f.summary().epochsRun() * f.summary().heldOutSamples();
         }
         long macs = org.merlab.train.TrainingBench.macsPerSample(c, root);
         // training: forward + backward ≈ 3 forwards; held-out evaluation: one forward per epoch (tests ignored)
+        // counted by the engine, not derived from the folds: with K capped (-Dmerlab.batch.k) the models train in
+        // several stacks, one after another, and a step of each is a batched step
+        long stackSteps = org.merlab.train.TrainingBench.stackSteps() - stackStepsBefore;
         double flops = 2.0 * macs * (3.0 * steps * batch + evalRows);
         double gflops = flops / cvSeconds / 1e9;
         List<Double> sorted = new ArrayList<>(epochSeconds);
@@ -141,12 +143,12 @@ final class BenchTrainCommand implements Callable<Integer> {
         merlab.put("engine", engine);
         merlab.put("seeds", seeds);
         merlab.put("models", folds.size());
-        merlab.put("batched_steps", maxSteps);
-        merlab.put("seconds_per_batched_step", engine.equals("sequential") ? null : cvSeconds / maxSteps);
+        merlab.put("batched_steps", engine.equals("sequential") ? null : stackSteps);
+        merlab.put("seconds_per_batched_step", engine.equals("sequential") ? null : cvSeconds / stackSteps);
         merlab.put("seconds_per_model_step", cvSeconds / steps);
         // the Adam update's share of a batched step (measured around each update; memory-bound on the CPU)
         merlab.put("optimizer_seconds_per_batched_step",
-                engine.equals("sequential") ? null : (org.merlab.train.TrainingBench.optimizerSeconds() - optimizerBefore) / maxSteps);
+                engine.equals("sequential") ? null : (org.merlab.train.TrainingBench.optimizerSeconds() - optimizerBefore) / stackSteps);
         merlab.put("macs_per_sample", macs);
         merlab.put("gflops", gflops);
         merlab.put("matmul_peak_gflops", peak);
@@ -184,7 +186,7 @@ final class BenchTrainCommand implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "%s engine, %d models (%d seeds x 5 folds): %.2f ms per model-step%s; %.1f GFLOP/s of a"
                         + " %.1f GFLOP/s matmul peak (%.0f %%); peak RSS %.0f MB%n", engine, folds.size(), seeds,
                 1e3 * cvSeconds / steps, engine.equals("sequential") ? "" : String.format(Locale.ROOT, ", %.2f ms per batched step",
-                        1e3 * cvSeconds / maxSteps), gflops, peak, 100 * gflops / peak, peakRssMb());
+                        1e3 * cvSeconds / stackSteps), gflops, peak, 100 * gflops / peak, peakRssMb());
         if (merlab.get("gpu_memory_held_mb") != null) {
             System.out.printf(Locale.ROOT, "GPU memory held after training: %.0f MB%n", merlab.get("gpu_memory_held_mb"));
         }

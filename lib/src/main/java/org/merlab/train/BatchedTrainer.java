@@ -72,6 +72,7 @@ final class BatchedTrainer {
     static final int ROW_BLOCK = 32;
 
     private static final java.util.concurrent.atomic.AtomicLong MODEL_STEPS = new java.util.concurrent.atomic.AtomicLong();
+    private static final java.util.concurrent.atomic.AtomicLong STACK_STEPS = new java.util.concurrent.atomic.AtomicLong();
     private static final java.util.concurrent.atomic.AtomicLong OPTIMIZER_NANOS = new java.util.concurrent.atomic.AtomicLong();
 
     private BatchedTrainer() {}
@@ -180,6 +181,14 @@ final class BatchedTrainer {
     /** Model-steps computed in this JVM so far: one model's forward and backward on one batch, masked or not. */
     static long modelSteps() {
         return MODEL_STEPS.get();
+    }
+
+    /**
+     * Batched steps (one forward, backward and update of a whole stack) computed in this JVM so far. A config whose
+     * models do not all fit one stack (a capped K, waves) takes more of them than its longest model has steps.
+     */
+    static long stackSteps() {
+        return STACK_STEPS.get();
     }
 
     /** Seconds spent in optimizer updates ({@link StackedAdam#step}) in this JVM so far. */
@@ -487,6 +496,7 @@ final class BatchedTrainer {
                     adam.step(step);
                     OPTIMIZER_NANOS.addAndGet(System.nanoTime() - tAdam);
                     MODEL_STEPS.addAndGet(k);
+                    STACK_STEPS.incrementAndGet();
                     scope.suppressNotUsedWarning();
                 }
             }

@@ -20,6 +20,11 @@ public final class TrainingBench {
         return BatchedTrainer.optimizerSeconds();
     }
 
+    /** Batched steps the batched engine has computed in this JVM so far (all stacks together). */
+    public static long stackSteps() {
+        return BatchedTrainer.stackSteps();
+    }
+
     /** Best GFLOP/s of an n×n float32 {@code matMul} on the training device (a few repetitions, the best kept). */
     public static double matmulPeakGflops(int n, int reps) {
         ComputeDevice.configure();

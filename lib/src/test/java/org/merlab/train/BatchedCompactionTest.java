@@ -54,7 +54,7 @@ class BatchedCompactionTest {
     }
 
     /** One run's folds by "experiment seed/fold", and the model-steps it computed. */
-    record Run(Map<String, FoldResult> folds, long modelSteps) {}
+    record Run(Map<String, FoldResult> folds, long modelSteps, long stackSteps) {}
 
     private static Run run(List<Path> configFiles, boolean compact, Integer maxK, String out) {
         return run(configFiles, compact, maxK, null, out);
@@ -86,8 +86,9 @@ class BatchedCompactionTest {
                 else System.setProperty(k, v);
             });
             long steps0 = BatchedTrainer.modelSteps();
+            long stackSteps0 = BatchedTrainer.stackSteps();
             ExperimentRunner.runSweep(configFiles, new ExperimentRunner.Options(tmp.resolve(out), data, Profile.PAPER, true, l));
-            return new Run(new TreeMap<>(folds), BatchedTrainer.modelSteps() - steps0);
+            return new Run(new TreeMap<>(folds), BatchedTrainer.modelSteps() - steps0, BatchedTrainer.stackSteps() - stackSteps0);
         } finally {
             before.forEach((k, v) -> {
                 if (v == null) System.clearProperty(k);
@@ -178,6 +179,9 @@ class BatchedCompactionTest {
         assertSameResults(masked, refill);
         // masked: all 10 computed for 12 epochs × 8 batches; compacted: only the models still training
         assertEquals(10L * 12 * 8, masked.modelSteps());
+        // one stack of 10: a batched step per batch of the 12 epochs; waves of 3 take a stack's steps per wave
+        assertEquals(12L * 8, masked.stackSteps());
+        assertTrue(waves.stackSteps() > masked.stackSteps(), "waves " + waves.stackSteps() + " vs one stack " + masked.stackSteps());
         assertTrue(compact.modelSteps() <= needed(masked) + 12 * 8, "at most one passenger"); // (last model's)
         assertTrue(compact.modelSteps() < masked.modelSteps(), compact.modelSteps() + " vs " + masked.modelSteps());
         assertTrue(refill.modelSteps() < waves.modelSteps(), "refill " + refill.modelSteps() + " vs waves " + waves.modelSteps());

@@ -75,7 +75,7 @@ class ParallelRunsTest {
             System.setProperty(ExperimentRunner.PARALLEL_PROPERTY, parallel);
             List<ExperimentRunner.RunResult> results = ExperimentRunner.runSweep(configs,
                     new ExperimentRunner.Options(tmp.resolve(out), data, Profile.PAPER, false, l));
-            return new Outcome(new BatchedCompactionTest.Run(new TreeMap<>(folds), 0), results, threads);
+            return new Outcome(new BatchedCompactionTest.Run(new TreeMap<>(folds), 0, 0), results, threads);
         } finally {
             if (before == null) System.clearProperty(ExperimentRunner.PARALLEL_PROPERTY);
             else System.setProperty(ExperimentRunner.PARALLEL_PROPERTY, before);
