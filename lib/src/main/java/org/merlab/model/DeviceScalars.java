@@ -4,8 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 
 /**
- * Arithmetic with a constant, the constant made by libtorch on the array's own device. Not DJL's {@code mul(c)},
- * {@code add(c)}, ... with a Java number, which build the constant as a 0-d tensor over a Java direct buffer
+ * Arithmetic and comparisons with a constant, the constant made by libtorch on the array's own device. Not DJL's
+ * {@code mul(c)}, {@code add(c)}, {@code gte(c)}, ... with a Java number, which build the constant as a 0-d tensor over a Java direct buffer
  * ({@code from_blob}) and close it as soon as the operation returns. That costs twice:
  * <ul>
  *   <li>autograd may keep that tensor for the backward ({@code MulBackward0} saves the other factor). Once the
@@ -33,6 +33,13 @@ final class DeviceScalars {
     static NDArray oneMinus(NDArray x) {
         try (NDArray one = scalar(x, 1f)) {
             return one.sub(x);
+        }
+    }
+
+    /** {@code x ≥ c}, elementwise (a boolean array). */
+    static NDArray atLeast(NDArray x, float c) {
+        try (NDArray bound = scalar(x, c)) {
+            return x.gte(bound);
         }
     }
 

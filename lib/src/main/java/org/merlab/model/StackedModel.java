@@ -415,7 +415,10 @@ public final class StackedModel implements AutoCloseable {
 
         Fwd(NDArray uniforms) {
             float p = spec.dropout();
-            this.keep = uniforms == null || p == 0f ? null : uniforms.gte(p).toType(uniforms.getDataType(), false).mul(1f / (1f - p));
+            // the bound and the scale made on the device (DeviceScalars): DJL's gte(p) and mul(c) copied each from Java
+            // memory, two copies a step that made a GPU's step wait for the device
+            this.keep = uniforms == null || p == 0f ? null
+                    : DeviceScalars.scaled(DeviceScalars.atLeast(uniforms, p).toType(uniforms.getDataType(), false), 1f / (1f - p));
         }
 
         NDArray lin(String prefix, NDArray x) {
