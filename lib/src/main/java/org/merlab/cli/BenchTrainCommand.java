@@ -117,10 +117,10 @@ final class BenchTrainCommand implements Callable<Integer> {
             evalRows += (long) f.summary().epochsRun() * f.summary().heldOutSamples();
         }
         long macs = org.merlab.train.TrainingBench.macsPerSample(c, root);
-        // training: forward + backward ≈ 3 forwards; held-out evaluation: one forward per epoch (tests ignored)
         // counted by the engine, not derived from the folds: with K capped (-Dmerlab.batch.k) the models train in
         // several stacks, one after another, and a step of each is a batched step
         long stackSteps = org.merlab.train.TrainingBench.stackSteps() - stackStepsBefore;
+        // training: forward + backward ≈ 3 forwards; held-out evaluation: one forward per epoch (tests ignored)
         double flops = 2.0 * macs * (3.0 * steps * batch + evalRows);
         double gflops = flops / cvSeconds / 1e9;
         List<Double> sorted = new ArrayList<>(epochSeconds);

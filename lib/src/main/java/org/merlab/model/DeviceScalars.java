@@ -5,8 +5,8 @@ import ai.djl.ndarray.types.Shape;
 
 /**
  * Arithmetic and comparisons with a constant, the constant made by libtorch on the array's own device. Not DJL's
- * {@code mul(c)}, {@code add(c)}, {@code gte(c)}, ... with a Java number, which build the constant as a 0-d tensor over a Java direct buffer
- * ({@code from_blob}) and close it as soon as the operation returns. That costs twice:
+ * {@code mul(c)}, {@code add(c)}, {@code gte(c)}, ... with a Java number, which build the constant as a 0-d tensor
+ * over a Java direct buffer ({@code from_blob}) and close it as soon as the operation returns. That costs twice:
  * <ul>
  *   <li>autograd may keep that tensor for the backward ({@code MulBackward0} saves the other factor). Once the
  *   array is closed the buffer can be collected, and a GC between the forward and the backward frees the memory
