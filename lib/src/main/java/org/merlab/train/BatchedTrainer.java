@@ -92,7 +92,16 @@ final class BatchedTrainer {
     /** The K used for {@code pending} models of this config. */
     static int chooseK(ExperimentConfig config, DeviceData data, int pending) {
         String prop = System.getProperty(MAX_K_PROPERTY);
-        if (prop != null && !prop.isBlank()) return Math.max(1, Math.min(pending, Integer.parseInt(prop.trim())));
+        if (prop != null && !prop.isBlank()) {
+            int cap;
+            try {
+                cap = Integer.parseInt(prop.trim());
+            } catch (NumberFormatException e) {
+                cap = 0;
+            }
+            if (cap < 1) throw new IllegalArgumentException("-D" + MAX_K_PROPERTY + "=" + prop + ": expected a whole number ≥ 1");
+            return Math.min(pending, cap);
+        }
         long per = bytesPerModel(config, data);
         long budget = memoryBudget(data.device);
         int k = (int) Math.max(1, Math.min(pending, budget / Math.max(1, per)));

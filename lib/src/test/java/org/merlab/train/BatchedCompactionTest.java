@@ -1,6 +1,7 @@
 package org.merlab.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -281,5 +282,24 @@ class BatchedCompactionTest {
         assertSameResults(masked, compact);
         assertTrue(compact.modelSteps() < masked.modelSteps(),
                 "model-steps with compaction " + compact.modelSteps() + " vs without " + masked.modelSteps());
+    }
+
+    /** {@code -Dmerlab.batch.k} caps K at the pending models; anything but a whole number ≥ 1 is an error naming it. */
+    @Test
+    void theCapOnKIsAWholeNumberOfAtLeastOne() {
+        String before = System.getProperty(BatchedTrainer.MAX_K_PROPERTY);
+        try {
+            System.setProperty(BatchedTrainer.MAX_K_PROPERTY, "4");
+            assertEquals(4, BatchedTrainer.chooseK(null, null, 15));
+            assertEquals(3, BatchedTrainer.chooseK(null, null, 3));
+            for (String bad : List.of("0", "-2", "four", "2.5")) {
+                System.setProperty(BatchedTrainer.MAX_K_PROPERTY, bad);
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> BatchedTrainer.chooseK(null, null, 15));
+                assertTrue(e.getMessage().startsWith("-Dmerlab.batch.k=" + bad + ":"), e.getMessage());
+            }
+        } finally {
+            if (before == null) System.clearProperty(BatchedTrainer.MAX_K_PROPERTY);
+            else System.setProperty(BatchedTrainer.MAX_K_PROPERTY, before);
+        }
     }
 }
