@@ -111,6 +111,26 @@ public final class StackedModel implements AutoCloseable {
         }
     }
 
+    /**
+     * Puts {@code values} (same names and shapes) in place of the parameters, as they were saved from a stack of the
+     * same models (a training checkpoint); a parameter that recorded gradients goes on doing so. Before {@link #flatten}.
+     */
+    public void load(Map<String, NDArray> values) {
+        if (!flats.isEmpty()) throw new IllegalStateException("load before flatten");
+        if (!values.keySet().equals(params.keySet())) throw new IllegalArgumentException("parameters " + values.keySet() + ", expected " + params.keySet());
+        for (Map.Entry<String, NDArray> e : params.entrySet()) {
+            NDArray old = e.getValue();
+            NDArray next = values.get(e.getKey());
+            if (!next.getShape().equals(old.getShape())) {
+                throw new IllegalArgumentException(e.getKey() + ": shape " + next.getShape() + ", expected " + old.getShape());
+            }
+            next.attach(manager);
+            if (old.hasGradient()) next.setRequiresGradient(true);
+            e.setValue(next);
+            old.close();
+        }
+    }
+
     /** Stacks the parameters of K built and initialised models of {@code spec} (copied into {@code manager}). */
     public static StackedModel of(ModelSpec spec, List<MerModel> models, NDManager manager) {
         if (models.isEmpty()) throw new IllegalArgumentException("no models");

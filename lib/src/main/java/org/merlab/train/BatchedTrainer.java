@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
 import org.merlab.data.LabelSet;
@@ -54,6 +55,9 @@ import org.merlab.model.StackedModel;
  * <p>K: {@code -Dmerlab.batch.k=N} caps it; otherwise every pending model of the run, limited by an
  * estimate of the memory each takes against a quarter of the device's (or the machine's) memory.
  * Folds reach the sink as they finish (a stopped fold is written before the others end).
+ *
+ * <p>Every few minutes of training the stack is saved after an epoch ({@link StackCheckpoint}), and a training
+ * interrupted later resumes from there with the numbers it would have had.
  */
 final class BatchedTrainer {
     /** {@code batched} (default) or {@code sequential}. */
@@ -155,18 +159,14 @@ final class BatchedTrainer {
      * Trains the jobs, at most K at a time; {@code sink} gets each fold at the epoch boundary after it stopped or
      * finished. With compaction (the default) a waiting job takes the place of a stopped one there; without
      * ({@code -Dmerlab.batch.compact=false}) jobs train in waves of K.
+     *
+     * <p>Sources: one config, or several configs identical except for the feature they read (a layer sweep): source i
+     * is config i with its data; each job names its source. Jobs enter the stack grouped by source (contiguous).
+     *
+     * @param checkpoint where the stack is saved now and then, and resumed from (null: never; see {@link StackCheckpoint})
      */
-    static void train(ExperimentConfig config, DeviceData data, int folds, List<Job> jobs, RunListener listener,
-                      Consumer<FoldResult> sink) {
-        train(List.of(config), List.of(data), folds, jobs, listener, sink);
-    }
-
-    /**
-     * Several configs identical except for the feature they read (a layer sweep): source i is config i with its
-     * data; each job names its source. Jobs enter the stack grouped by source (contiguous), K at a time.
-     */
-    static void train(List<ExperimentConfig> configs, List<DeviceData> sources, int folds, List<Job> jobs, RunListener listener,
-                      Consumer<FoldResult> sink) {
+    static void train(List<ExperimentConfig> configs, List<DeviceData> sources, int folds, List<Job> jobs,
+                      StackCheckpoint.Place checkpoint, RunListener listener, Consumer<FoldResult> sink) {
         if (jobs.isEmpty()) return;
         List<Job> sorted = new ArrayList<>(jobs);
         sorted.sort(java.util.Comparator.comparingInt(Job::source)); // stable: seed/fold order kept within a source
@@ -176,7 +176,7 @@ final class BatchedTrainer {
         boolean before = Autograd.gradMode(null);
         Autograd.gradMode(false);
         try {
-            trainStack(configs, sources, folds, sorted, k, compaction(), listener, sink);
+            trainStack(configs, sources, folds, sorted, k, compaction(), checkpoint, listener, sink);
         } finally {
             Autograd.gradMode(before);
         }
@@ -255,7 +255,8 @@ final class BatchedTrainer {
      * Without compaction the stack is rebuilt only when all its models are done (waves).
      */
     private static void trainStack(List<ExperimentConfig> configs, List<DeviceData> sources, int folds, List<Job> jobs,
-                                   int k, boolean compact, RunListener listener, Consumer<FoldResult> sink) {
+                                   int k, boolean compact, StackCheckpoint.Place checkpoint, RunListener listener,
+                                   Consumer<FoldResult> sink) {
         ExperimentConfig config = configs.get(jobs.get(0).source());
         DeviceData data = sources.get(jobs.get(0).source());
         ExperimentConfig.Protocol p = config.protocol(); // batch size and optimizer: the same for every source
@@ -287,8 +288,38 @@ final class BatchedTrainer {
             NDManager stackData = null; // arrays of one stack composition (held-out inputs)
             List<int[]> segments = null;
             NDList heldInputs = null;
+            double saveEvery = checkpoint == null ? -1 : StackCheckpoint.minutes();
+            long lastSave = System.nanoTime();
             try {
+                Restored restored = checkpoint == null ? null
+                        : resume(checkpoint, configs, sources, jobs, config, data.groupDims, p, engine, gm, device, listener);
+                if (restored != null) {
+                    slots = restored.slots();
+                    model = restored.model();
+                    best = restored.best();
+                    adam = restored.adam();
+                    spec = model.spec();
+                    hMax = restored.heldRowsPadded();
+                    java.util.Set<String> inStack = new java.util.HashSet<>();
+                    for (Slot s : slots) inStack.add(s.job.source() + "/" + s.job.seed() + "/" + s.job.fold());
+                    waiting.removeIf(j -> inStack.contains(j.source() + "/" + j.seed() + "/" + j.fold()));
+                    stackData = gm.newSubManager(device);
+                    segments = segments(slots);
+                    heldInputs = heldInputs(sources, segments, slots, hMax, stackData);
+                }
                 while (true) {
+                    // ---- a checkpoint, after an epoch (before the finished models leave) -----------------------
+                    if (model != null && saveEvery >= 0 && (System.nanoTime() - lastSave) / 60e9 >= saveEvery) {
+                        // an interrupt that came during the epoch waits for the save: the epoch is kept, and the
+                        // interrupt stops the training right after (files cannot be written with the flag set)
+                        boolean interrupted = Thread.interrupted();
+                        try {
+                            save(checkpoint, slots, model, best, adam, spec, folds, hMax, device);
+                        } finally {
+                            if (interrupted) Thread.currentThread().interrupt();
+                        }
+                        lastSave = System.nanoTime();
+                    }
                     // ---- epoch boundary: finished models leave, waiting jobs join -----------------------------
                     int active = 0;
                     List<Slot> done = new ArrayList<>();
@@ -359,10 +390,112 @@ final class BatchedTrainer {
                     trainEpoch(engine, model, best, adam, slots, heldInputs, sources, segments, data, batchSize,
                             dropout, lambdaE, lambdaV, device, listener);
                 }
+                if (checkpoint != null) StackCheckpoint.discard(checkpoint, listener, ""); // every fold is written
             } finally {
                 if (stackData != null) stackData.close();
             }
         }
+    }
+
+    /** A stack as a checkpoint left it. */
+    private record Restored(List<Slot> slots, StackedModel model, StackedModel best, StackedAdam adam, int heldRowsPadded) {}
+
+    /**
+     * The stack saved at {@code checkpoint}, rebuilt (models built from their seeds, then given the saved weights and
+     * optimizer state), or null when there is none or it is not for these jobs (then it is deleted).
+     */
+    private static Restored resume(StackCheckpoint.Place checkpoint, List<ExperimentConfig> configs, List<DeviceData> sources,
+                                   List<Job> jobs, ExperimentConfig config, long[][] groupDims, ExperimentConfig.Protocol p,
+                                   Engine engine, NDManager gm, Device device, RunListener listener) {
+        Optional<StackCheckpoint.State> saved = StackCheckpoint.load(checkpoint, device, gm, listener);
+        if (saved.isEmpty()) return null;
+        StackCheckpoint.State state = saved.get();
+        List<Slot> slots = restoreSlots(state, configs, sources, jobs);
+        if (slots == null) {
+            StackCheckpoint.close(state.arrays());
+            StackCheckpoint.discard(checkpoint, listener, "the folds it holds are not the unfinished ones");
+            return null;
+        }
+        ModelSpec spec = FoldTrainer.spec(config, groupDims, slots.get(0).mu0);
+        StackedModel model = build(engine, spec, slots, sources, gm, device);
+        model.load(state.arrays().get("model"));
+        StackedModel best = model.copy(gm);
+        best.load(state.arrays().get("best"));
+        StackedAdam adam = new StackedAdam(model, p.learningRate().floatValue(), p.weightDecay().floatValue(), gm);
+        adam.restore(state.arrays().get("mean"), state.arrays().get("variance"), state.header().adamSteps());
+        int epoch = 0;
+        for (Slot s : slots) {
+            if (s.active) listener.onFoldStart(s.config.name(), s.job.seed(), s.job.fold(), s.epochs);
+            epoch = Math.max(epoch, s.epochsRun);
+        }
+        listener.onMessage("resumed " + slots.size() + " models from the training checkpoint " + checkpoint.dir()
+                + " (up to epoch " + epoch + ")");
+        return new Restored(slots, model, best, adam, state.header().heldRowsPadded());
+    }
+
+    /** Writes the stack's state (after an epoch) to {@code checkpoint}. */
+    private static void save(StackCheckpoint.Place checkpoint, List<Slot> slots, StackedModel model, StackedModel best,
+                             StackedAdam adam, ModelSpec spec, int folds, int hMax, Device device) {
+        List<StackCheckpoint.SlotState> states = new ArrayList<>(slots.size());
+        List<FoldResult> parts = new ArrayList<>(slots.size());
+        for (Slot s : slots) {
+            states.add(new StackCheckpoint.SlotState(s.config.name(), s.job.seed(), s.job.fold(), s.job.trainRows(),
+                    s.job.heldRows(), s.active, s.reported, Double.toString(s.bestCombined)));
+            parts.add(result(s, spec, folds, device));
+        }
+        Map<String, Map<String, NDArray>> arrays = new LinkedHashMap<>();
+        arrays.put("model", model.parameters());
+        arrays.put("best", best.parameters());
+        arrays.put("mean", adam.means());
+        arrays.put("variance", adam.variances());
+        StackCheckpoint.save(checkpoint, device, hMax, states, parts, adam.stepCounts(), arrays);
+    }
+
+    /**
+     * The saved stack's slots, each as it was after its last epoch (its shuffles replayed), or null when they are not
+     * these jobs: every fold the checkpoint has not reported must be pending, with the same rows, and every fold it
+     * reported (a finished model kept along) must be finished.
+     */
+    private static List<Slot> restoreSlots(StackCheckpoint.State state, List<ExperimentConfig> configs,
+                                           List<DeviceData> sources, List<Job> jobs) {
+        Map<String, Integer> sourceOf = new java.util.HashMap<>();
+        for (int i = 0; i < configs.size(); i++) sourceOf.put(configs.get(i).name(), i);
+        Map<String, Job> pending = new java.util.HashMap<>();
+        for (Job j : jobs) pending.put(j.source() + "/" + j.seed() + "/" + j.fold(), j);
+        List<Slot> slots = new ArrayList<>();
+        List<StackCheckpoint.SlotState> states = state.header().slots();
+        for (int i = 0; i < states.size(); i++) {
+            StackCheckpoint.SlotState st = states.get(i);
+            Integer src = sourceOf.get(st.experiment());
+            if (src == null) return null;
+            Job job = pending.get(src + "/" + st.seed() + "/" + st.fold());
+            boolean finished = job == null; // its fold is on disk: reported before the save, or right after it
+            if (finished ? st.active() : st.reported()) return null;
+            if (finished) {
+                job = new Job(st.seed(), st.fold(), st.trainRows(), st.heldRows(), src);
+            } else if (!java.util.Arrays.equals(job.trainRows(), st.trainRows()) || !java.util.Arrays.equals(job.heldRows(), st.heldRows())) {
+                return null;
+            }
+            Slot s = new Slot(job, configs.get(src), sources.get(src));
+            FoldResult r = state.slots().get(i);
+            FoldSummary f = r.summary();
+            s.active = st.active();
+            s.reported = finished;
+            s.stoppedEarly = f.stoppedEarly();
+            s.epochsRun = f.epochsRun();
+            s.bestEpoch = f.bestEpoch();
+            s.bestCombined = Double.parseDouble(st.bestCombined());
+            s.bestScore = f.heldOut();
+            s.bestHeld = r.heldOut();
+            s.bestTests = new LinkedHashMap<>(r.tests());
+            s.bestAttention = new LinkedHashMap<>(f.attention());
+            s.muKept = f.muKept();
+            s.seconds = f.seconds();
+            s.curves.addAll(f.curves());
+            for (int e = 0; e < s.epochsRun; e++) FoldTrainer.shuffle(s.order, s.shuffler); // the orders it trained in
+            slots.add(s);
+        }
+        return slots.isEmpty() ? null : slots;
     }
 
     /** Builds the added models, each from its own seed as the sequential engine would, and stacks them. */

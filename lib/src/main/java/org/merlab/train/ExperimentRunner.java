@@ -177,8 +177,8 @@ public final class ExperimentRunner {
         Pending pd = prepare(config, o, top, ctx);
         if (!pd.jobs.isEmpty()) {
             try (DeviceData data = DeviceData.load(pd.resolved, pd.ds, ctx.device())) {
-                BatchedTrainer.train(pd.resolved, data, pd.resolved.protocol().folds(), pd.jobs, o.listener(),
-                        r -> finishedFold(pd, r, o.listener(), ctx));
+                BatchedTrainer.train(List.of(pd.resolved), List.of(data), pd.resolved.protocol().folds(), pd.jobs,
+                        checkpointPlace(List.of(pd)), o.listener(), r -> finishedFold(pd, r, o.listener(), ctx));
             }
         }
         return finish(pd, o, ctx);
@@ -203,6 +203,7 @@ public final class ExperimentRunner {
         ResultStore store = ResultStore.of(o.out(), resolved.name(), o.profile().id());
         pd.store = store;
         store.prepare(ResultStore.identity(resolved, root, null), o.force());
+        if (o.force()) StackCheckpoint.delete(store.dir().resolve(StackCheckpoint.DIR));
 
         LabelSet train = ds.labels(Split.TRAIN);
         int[] classes = train.classes();
@@ -439,6 +440,16 @@ public final class ExperimentRunner {
         }
     }
 
+    /**
+     * Where a batched training of these configs saves its stack: the first config's results folder (the same on a
+     * rerun of the same command, whichever of them still has folds to train), with every config's identity.
+     */
+    private static StackCheckpoint.Place checkpointPlace(List<Pending> members) {
+        Map<String, String> identities = new LinkedHashMap<>();
+        for (Pending pd : members) identities.put(pd.resolved.name(), ResultStore.identity(pd.resolved, pd.root, null).toString());
+        return new StackCheckpoint.Place(members.get(0).store.dir().resolve(StackCheckpoint.DIR), identities);
+    }
+
     /** One group of {@link #runAll}: a single config or fusion, or configs batched as one sweep. */
     private static void runGroup(List<Integer> members, List<ExperimentConfig> configs, List<Path> configDirs, Options quiet,
                                  Context ctx, RunResult[] out) {
@@ -470,7 +481,7 @@ public final class ExperimentRunner {
                 int folds = resolved.get(0).protocol().folds();
                 Map<String, Integer> sourceOf = new HashMap<>();
                 for (int s = 0; s < resolved.size(); s++) sourceOf.put(resolved.get(s).name(), s);
-                BatchedTrainer.train(resolved, sources, folds, jobs, quiet.listener(),
+                BatchedTrainer.train(resolved, sources, folds, jobs, checkpointPlace(pending), quiet.listener(),
                         r -> finishedFold(bySource.get(sourceOf.get(r.summary().experiment())), r, quiet.listener(), ctx));
             }
         } finally {

@@ -89,6 +89,43 @@ final class StackedAdam {
         }
     }
 
+    /** The first moments by parameter name (live arrays; for a checkpoint). */
+    Map<String, NDArray> means() {
+        return means;
+    }
+
+    /** The second moments by parameter name (live arrays; for a checkpoint). */
+    Map<String, NDArray> variances() {
+        return variances;
+    }
+
+    /** Steps taken by each model of the stack. */
+    int[] stepCounts() {
+        return steps.clone();
+    }
+
+    /**
+     * Puts saved moments and step counts (a training checkpoint of the same stack) in place of this optimizer's, so that
+     * the next update is the one the saved stack would have made.
+     */
+    void restore(Map<String, NDArray> savedMeans, Map<String, NDArray> savedVariances, int[] savedSteps) {
+        if (savedSteps.length != steps.length) throw new IllegalArgumentException(savedSteps.length + " step counts for " + steps.length + " models");
+        for (Map.Entry<Map<String, NDArray>, Map<String, NDArray>> pair : List.of(Map.entry(means, savedMeans), Map.entry(variances, savedVariances))) {
+            Map<String, NDArray> state = pair.getKey();
+            if (!pair.getValue().keySet().equals(state.keySet())) throw new IllegalArgumentException("moments of " + pair.getValue().keySet());
+            for (Map.Entry<String, NDArray> e : state.entrySet()) {
+                NDArray saved = pair.getValue().get(e.getKey());
+                if (!saved.getShape().equals(e.getValue().getShape())) throw new IllegalArgumentException(e.getKey() + ": shape " + saved.getShape());
+                saved.attach(manager);
+                NDArray old = e.getValue();
+                e.setValue(saved);
+                old.close();
+            }
+        }
+        steps = savedSteps.clone();
+        if (flat) joinMoments(); // lays the restored moments end to end again
+    }
+
     /** Steps taken by model k. */
     int steps(int k) {
         return steps[k];

@@ -5,16 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.merlab.experiment.Profile;
 
 /**
@@ -25,33 +22,11 @@ import org.merlab.experiment.Profile;
  * {@link BatchedEngineTest}, dropout on (each model's masks come from its own stream, so they do not
  * depend on the stack either).
  */
-class BatchedCompactionTest {
-
-    @TempDir
-    static Path tmp;
-    static Path data;
-    static Path configs;
-
-    @BeforeAll
-    static void makeDataset() throws IOException {
-        data = TinySim.write(tmp);
-        configs = Files.createDirectories(tmp.resolve("configs"));
-    }
+class BatchedCompactionTest extends TinySimTest {
 
     private static Path write(String name, String features, String structure, String decoder, String loss, String seeds)
             throws IOException {
-        return write(name, features, structure, decoder, loss, seeds, 12, 2);
-    }
-
-    private static Path write(String name, String features, String structure, String decoder, String loss, String seeds,
-                              int epochs, Integer patience) throws IOException {
-        Path p = configs.resolve(name + ".json");
-        Files.writeString(p, "{\"name\": \"" + name + "\", \"features\": " + features + ","
-                + " \"model\": {\"structure\": \"" + structure + "\", \"decoder\": \"" + decoder + "\", \"d\": 16, \"hidden\": 32,"
-                + " \"dropout\": 0.3}, \"loss\": {\"kind\": \"" + loss + "\"},"
-                + " \"protocol\": {\"epochs\": " + epochs + (patience == null ? "" : ", \"patience\": " + patience)
-                + ", \"learningRate\": 0.003, \"seeds\": " + seeds + "}}");
-        return p;
+        return writeConfig(name, features, structure, decoder, loss, seeds, 12, 2);
     }
 
     /** One run's folds by "experiment seed/fold", and the model-steps it computed. */
@@ -198,7 +173,7 @@ class BatchedCompactionTest {
     @Test
     void testPredictionsAreThoseOfTheBestEpochsWeights() throws IOException {
         String features = "[[\"HL18\", \"RF\", \"MR\"]]";
-        Run longer = run(List.of(write("best-8", features, "flat", "joint", "uncertainty", "[0]", 8, null)), true, null, "best-8");
+        Run longer = run(List.of(writeConfig("best-8", features, "flat", "joint", "uncertainty", "[0]", 8, null)), true, null, "best-8");
         String fold = null;
         int b = 0;
         for (Map.Entry<String, FoldResult> e : longer.folds().entrySet()) {
@@ -210,7 +185,7 @@ class BatchedCompactionTest {
             }
         }
         assertTrue(fold != null, "a fold whose best epoch is neither the first nor the last: " + longer.folds().keySet());
-        Run shorter = run(List.of(write("best-b", features, "flat", "joint", "uncertainty", "[0]", b, null)), true, null, "best-b");
+        Run shorter = run(List.of(writeConfig("best-b", features, "flat", "joint", "uncertainty", "[0]", b, null)), true, null, "best-b");
         FoldResult a = longer.folds().get("best-8 " + fold);
         FoldResult c = shorter.folds().get("best-b " + fold);
         assertEquals(b, c.summary().bestEpoch(), "same trajectory, same best epoch");

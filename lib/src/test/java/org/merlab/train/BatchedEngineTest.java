@@ -10,9 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.merlab.experiment.Profile;
 
 /**
@@ -24,18 +22,7 @@ import org.merlab.experiment.Profile;
  * shuffles, Adam with decay masking, best-epoch selection) is the same, so the per-epoch training
  * losses and held-out scores of every (seed, fold) model match to 1e-5 over the first epochs.
  */
-class BatchedEngineTest {
-
-    @TempDir
-    static Path tmp;
-    static Path data;
-    static Path configs;
-
-    @BeforeAll
-    static void makeDataset() throws IOException {
-        data = TinySim.write(tmp);
-        configs = Files.createDirectories(tmp.resolve("configs"));
-    }
+class BatchedEngineTest extends TinySimTest {
 
     private static Path write(String name, String features, String structure, String decoder, String loss, double dropout,
                               int epochs, String seeds) throws IOException {

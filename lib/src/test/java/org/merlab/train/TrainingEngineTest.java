@@ -28,7 +28,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.merlab.data.Emotion;
 import org.merlab.data.LabelSet;
 import org.merlab.data.MerDataset;
@@ -45,17 +44,10 @@ import org.merlab.model.ParameterNames;
  * determinism, resume, interrupt, weight-decay exclusion, the metrics.json shape, decision fusion
  * and that learning happens.
  */
-class TrainingEngineTest {
-
-    @TempDir
-    static Path tmp;
-    static Path data;
-    static Path configs;
+class TrainingEngineTest extends TinySimTest {
 
     @BeforeAll
-    static void makeDataset() throws IOException {
-        data = TinySim.write(tmp);
-        configs = Files.createDirectories(tmp.resolve("configs"));
+    static void writeConfigs() throws IOException {
         write("att", "{\"name\": \"att\", \"features\": [[\"HL18\", \"MR\"]],"
                 + " \"model\": {\"structure\": \"official_attention\", \"decoder\": \"separate\", \"d\": 16, \"hidden\": 32},"
                 + " \"loss\": {\"kind\": \"fixed\"}, \"protocol\": {\"epochs\": 6, \"seeds\": [0, 1]}}");

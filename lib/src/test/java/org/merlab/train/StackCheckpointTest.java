@@ -1,0 +1,178 @@
+package org.merlab.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import org.junit.jupiter.api.Test;
+import org.merlab.experiment.Profile;
+
+/**
+ * An interrupted batched training resumes from its last checkpoint ({@link StackCheckpoint}) with the numbers of an
+ * uninterrupted one, bit for bit: every fold's best epoch, curves, held-out and test predictions, attention and μ. The
+ * hard cases are there: dropout on, patience stopping models at different epochs (compaction, a stopped passenger),
+ * K capped below the number of models (jobs waiting and joining mid-run), and a two-layer sweep. No epoch is trained
+ * twice: the interrupted and the resumed run together compute the model-steps of the uninterrupted one.
+ */
+class StackCheckpointTest extends TinySimTest {
+
+    record Outcome(Map<String, FoldResult> folds, long modelSteps, List<String> messages) {}
+
+    @Test
+    void foldsAndSeedsWithPatienceAndACappedStackResumeBitForBit() throws IOException {
+        List<Path> c = List.of(write("ck-s1", "[[\"HL18\", \"HL19\"], [\"RF\", \"MR\"]]", "hierarchical", "gated", "uncertainty", "[0, 1]"));
+        for (int stopAt : new int[] {2, 5, 8}) {
+            assertResumes(c, "3", "ck-s1 1/3", stopAt, "k3-" + stopAt);
+        }
+        assertResumes(c, null, "ck-s1 0/0", 4, "all-4");
+    }
+
+    /** A GPU's settings on the CPU: parameters and moments laid end to end (flat update), dropout drawn 16 steps at once. */
+    @Test
+    void theGpuLayoutResumesBitForBit() throws IOException {
+        List<Path> c = List.of(write("ck-gpu", "[[\"HL18\", \"HL19\"], [\"RF\", \"MR\"]]", "cross", "joint", "uncertainty", "[0]"));
+        Map<String, String> gpu = Map.of(StackedAdam.KERNEL_PROPERTY, StackedAdam.FLAT, DropoutStreams.CHUNK_PROPERTY, "16");
+        Map<String, String> before = new TreeMap<>();
+        gpu.keySet().forEach(k -> before.put(k, System.getProperty(k)));
+        try {
+            gpu.forEach(System::setProperty);
+            assertResumes(c, "2", "ck-gpu 0/4", 3, "gpu");
+        } finally {
+            before.forEach((k, v) -> {
+                if (v == null) System.clearProperty(k);
+                else System.setProperty(k, v);
+            });
+        }
+    }
+
+    @Test
+    void aLayerSweepResumesBitForBit() throws IOException {
+        List<Path> sweep = List.of(
+                write("ck-L18", "[[\"HL18\"]]", "unimodal", "separate", "fixed", "[0]"),
+                write("ck-L19", "[[\"HL19\"]]", "unimodal", "separate", "fixed", "[0]"));
+        assertResumes(sweep, null, "ck-L19 0/2", 3, "sweep");
+    }
+
+    @Test
+    void aCheckpointOfOtherSettingsIsNotUsed() throws IOException {
+        List<Path> c = List.of(write("ck-other", "[[\"HL18\", \"HL19\"], [\"RF\", \"MR\"]]", "flat", "joint", "uncertainty", "[0]"));
+        String out = "other";
+        assertThrows(TrainingInterruptedException.class, () -> run(c, null, "0", "ck-other 0/1", 3, out));
+        Path dir = tmp.resolve(out).resolve("ck-other").resolve("paper").resolve(StackCheckpoint.DIR);
+        assertTrue(Files.isRegularFile(dir.resolve("stack.json")), "a checkpoint was written");
+        // the same results folder, another optimizer: the state is not this run's
+        String before = System.getProperty(StackedAdam.KERNEL_PROPERTY);
+        System.setProperty(StackedAdam.KERNEL_PROPERTY, StackedAdam.LIBTORCH);
+        try {
+            Outcome o = run(c, null, "0", null, 0, out);
+            assertTrue(o.messages().stream().anyMatch(m -> m.contains("not used: another optimizer")), o.messages().toString());
+            assertEquals(5, o.folds().size());
+        } finally {
+            if (before == null) System.clearProperty(StackedAdam.KERNEL_PROPERTY);
+            else System.setProperty(StackedAdam.KERNEL_PROPERTY, before);
+        }
+        assertFalse(Files.exists(dir), "a finished training leaves no checkpoint");
+    }
+
+    @Test
+    void theIntervalIsMinutesOrOff() {
+        String before = System.getProperty(StackCheckpoint.MINUTES_PROPERTY);
+        try {
+            System.clearProperty(StackCheckpoint.MINUTES_PROPERTY);
+            assertEquals(StackCheckpoint.DEFAULT_MINUTES, StackCheckpoint.minutes());
+            System.setProperty(StackCheckpoint.MINUTES_PROPERTY, "0.5");
+            assertEquals(0.5, StackCheckpoint.minutes());
+            System.setProperty(StackCheckpoint.MINUTES_PROPERTY, "off");
+            assertTrue(StackCheckpoint.minutes() < 0);
+            System.setProperty(StackCheckpoint.MINUTES_PROPERTY, "-1");
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, StackCheckpoint::minutes);
+            assertTrue(e.getMessage().startsWith("-Dmerlab.checkpoint.minutes=-1:"), e.getMessage());
+        } finally {
+            if (before == null) System.clearProperty(StackCheckpoint.MINUTES_PROPERTY);
+            else System.setProperty(StackCheckpoint.MINUTES_PROPERTY, before);
+        }
+    }
+
+    /**
+     * Trains the configs uninterrupted (no checkpoints), then again in a fresh folder, saving after every epoch and
+     * interrupted after epoch {@code stopAt} of fold {@code which}, then resumed: the same numbers, and together the
+     * same model-steps.
+     */
+    private static void assertResumes(List<Path> c, String maxK, String which, int stopAt, String name) {
+        Outcome whole = run(c, maxK, "off", null, 0, name + "-whole");
+        long[] stepsBefore = {BatchedTrainer.modelSteps()};
+        TrainingInterruptedException stop = assertThrows(TrainingInterruptedException.class,
+                () -> run(c, maxK, "0", which, stopAt, name + "-cut"));
+        long interrupted = BatchedTrainer.modelSteps() - stepsBefore[0];
+        Outcome resumed = run(c, maxK, "0", null, 0, name + "-cut");
+        assertTrue(resumed.messages().stream().anyMatch(m -> m.startsWith("resumed ")), name + ": " + resumed.messages() + " (" + stop.getMessage() + ")");
+        BatchedCompactionTest.assertSameResults(new BatchedCompactionTest.Run(whole.folds(), 0, 0),
+                new BatchedCompactionTest.Run(resumed.folds(), 0, 0));
+        assertEquals(whole.modelSteps(), interrupted + resumed.modelSteps(), name + ": model-steps, interrupted + resumed");
+        for (Path config : c) {
+            String experiment = config.getFileName().toString().replace(".json", "");
+            assertFalse(Files.exists(tmp.resolve(name + "-cut").resolve(experiment).resolve("paper").resolve(StackCheckpoint.DIR)),
+                    name + ": the checkpoint is gone when the training is done");
+        }
+    }
+
+    /**
+     * One run into {@code out}: checkpoints every {@code minutes}, interrupted (if {@code which} is not null) after
+     * epoch {@code stopAt} of that fold ("experiment seed/fold"); every fold it ends with, trained or read back.
+     */
+    private static Outcome run(List<Path> configFiles, String maxK, String minutes, String which, int stopAt, String out) {
+        Map<String, String> props = new TreeMap<>();
+        props.put(BatchedTrainer.MAX_K_PROPERTY, maxK);
+        props.put(StackCheckpoint.MINUTES_PROPERTY, minutes);
+        props.put(BatchedTrainer.ENGINE_PROPERTY, "batched");
+        Map<String, String> before = new TreeMap<>();
+        for (String key : props.keySet()) before.put(key, System.getProperty(key));
+        Map<String, FoldResult> folds = new ConcurrentHashMap<>();
+        List<String> messages = new ArrayList<>();
+        RunListener l = new RunListener() {
+            @Override
+            public void onEpoch(String experiment, long seed, int fold, EpochStats stats) {
+                if ((experiment + " " + seed + "/" + fold).equals(which) && stats.epoch() == stopAt) Thread.currentThread().interrupt();
+            }
+
+            @Override
+            public void onFoldEnd(String experiment, long seed, int fold, FoldResult r, boolean reused) {
+                folds.put(experiment + " " + seed + "/" + fold, r);
+            }
+
+            @Override
+            public void onMessage(String message) {
+                messages.add(message);
+            }
+        };
+        try {
+            props.forEach((k, v) -> {
+                if (v == null) System.clearProperty(k);
+                else System.setProperty(k, v);
+            });
+            long steps0 = BatchedTrainer.modelSteps();
+            ExperimentRunner.runSweep(configFiles, new ExperimentRunner.Options(tmp.resolve(out), data, Profile.PAPER, false, l));
+            return new Outcome(new TreeMap<>(folds), BatchedTrainer.modelSteps() - steps0, messages);
+        } finally {
+            Thread.interrupted();
+            before.forEach((k, v) -> {
+                if (v == null) System.clearProperty(k);
+                else System.setProperty(k, v);
+            });
+        }
+    }
+
+    private static Path write(String name, String features, String structure, String decoder, String loss, String seeds)
+            throws IOException {
+        return writeConfig(name, features, structure, decoder, loss, seeds, 10, 2);
+    }
+}
