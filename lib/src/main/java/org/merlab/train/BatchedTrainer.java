@@ -315,6 +315,10 @@ final class BatchedTrainer {
                         boolean interrupted = Thread.interrupted();
                         try {
                             save(checkpoint, slots, model, best, adam, spec, folds, hMax, device);
+                        } catch (java.io.UncheckedIOException e) {
+                            // a checkpoint only saves time: the training goes on without (a full disk, say)
+                            listener.onMessage(e.getMessage() + "; training goes on without checkpoints");
+                            saveEvery = -1;
                         } finally {
                             if (interrupted) Thread.currentThread().interrupt();
                         }

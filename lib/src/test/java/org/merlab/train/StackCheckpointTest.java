@@ -83,6 +83,31 @@ class StackCheckpointTest extends TinySimTest {
         assertFalse(Files.exists(dir), "a finished training leaves no checkpoint");
     }
 
+    /** A damaged checkpoint is not used: the training starts over, with the right numbers. One that cannot be written is an error naming it. */
+    @Test
+    void aDamagedOrUnwritableCheckpointCostsOnlyTime() throws IOException {
+        List<Path> c = List.of(write("ck-bad", "[[\"HL18\", \"HL19\"], [\"RF\", \"MR\"]]", "flat", "separate", "fixed", "[0]"));
+        Outcome whole = run(c, null, "off", null, 0, "bad-whole");
+        assertThrows(TrainingInterruptedException.class, () -> run(c, null, "0", "ck-bad 0/1", 3, "bad"));
+        Path dir = tmp.resolve("bad").resolve("ck-bad").resolve("paper").resolve(StackCheckpoint.DIR);
+        Path arrays = dir.resolve("stack.bin");
+        try (java.nio.channels.FileChannel f = java.nio.channels.FileChannel.open(arrays, java.nio.file.StandardOpenOption.WRITE)) {
+            f.truncate(f.size() / 2);
+        }
+        Outcome again = run(c, null, "0", null, 0, "bad");
+        assertTrue(again.messages().stream().anyMatch(m -> m.contains("not used: unreadable")), again.messages().toString());
+        BatchedCompactionTest.assertSameResults(new BatchedCompactionTest.Run(whole.folds(), 0, 0),
+                new BatchedCompactionTest.Run(again.folds(), 0, 0));
+
+        // no place to write (a file where the results folder should be): an error naming the checkpoint, which the
+        // trainer reports and trains on without
+        Path notAFolder = Files.writeString(tmp.resolve("not-a-folder"), "a file");
+        StackCheckpoint.Place place = new StackCheckpoint.Place(notAFolder.resolve(StackCheckpoint.DIR), Map.of());
+        java.io.UncheckedIOException e = assertThrows(java.io.UncheckedIOException.class,
+                () -> StackCheckpoint.save(place, ai.djl.Device.cpu(), 32, List.of(), List.of(), new int[0], Map.of()));
+        assertTrue(e.getMessage().startsWith("cannot write the training checkpoint " + place.dir()), e.getMessage());
+    }
+
     @Test
     void theIntervalIsMinutesOrOff() {
         String before = System.getProperty(StackCheckpoint.MINUTES_PROPERTY);
