@@ -417,7 +417,7 @@ final class BatchedTrainer {
         List<Slot> slots = restoreSlots(state, configs, sources, jobs);
         if (slots == null) {
             StackCheckpoint.close(state.arrays());
-            StackCheckpoint.discard(checkpoint, listener, "the folds it holds are not the unfinished ones");
+            StackCheckpoint.discard(checkpoint, listener, "it holds folds of another training (other configs or rows)");
             return null;
         }
         ModelSpec spec = FoldTrainer.spec(config, groupDims, slots.get(0).mu0);
@@ -457,8 +457,10 @@ final class BatchedTrainer {
 
     /**
      * The saved stack's slots, each as it was after its last epoch (its shuffles replayed), or null when they are not
-     * these jobs: every fold the checkpoint has not reported must be pending, with the same rows, and every fold it
-     * reported (a finished model kept along) must be finished.
+     * these jobs' (a config that is not in this training, or other rows). A model whose fold is on disk by now (it
+     * stopped after the save, or was reported before it and kept along) trains no further and is not reported again;
+     * a pending one that the checkpoint had reported (its fold file gone) is reported again from its kept best
+     * weights. Models are independent in a stack, so the others go on with their own numbers.
      */
     private static List<Slot> restoreSlots(StackCheckpoint.State state, List<ExperimentConfig> configs,
                                            List<DeviceData> sources, List<Job> jobs) {
@@ -473,8 +475,7 @@ final class BatchedTrainer {
             Integer src = sourceOf.get(st.experiment());
             if (src == null) return null;
             Job job = pending.get(src + "/" + st.seed() + "/" + st.fold());
-            boolean finished = job == null; // its fold is on disk: reported before the save, or right after it
-            if (finished ? st.active() : st.reported()) return null;
+            boolean finished = job == null; // its fold is on disk
             if (finished) {
                 job = new Job(st.seed(), st.fold(), st.trainRows(), st.heldRows(), src);
             } else if (!java.util.Arrays.equals(job.trainRows(), st.trainRows()) || !java.util.Arrays.equals(job.heldRows(), st.heldRows())) {
@@ -483,7 +484,7 @@ final class BatchedTrainer {
             Slot s = new Slot(job, configs.get(src), sources.get(src));
             FoldResult r = state.slots().get(i);
             FoldSummary f = r.summary();
-            s.active = st.active();
+            s.active = st.active() && !finished;
             s.reported = finished;
             s.stoppedEarly = f.stoppedEarly();
             s.epochsRun = f.epochsRun();

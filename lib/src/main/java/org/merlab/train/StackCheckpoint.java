@@ -38,8 +38,8 @@ import org.merlab.experiment.ExperimentConfigs;
  * <p>Files, in the results folder of the call's first config: {@code .checkpoint/stack.json} (this state's
  * description, written last), {@code stack.bin} (the arrays, float32 end to end), {@code slot-N.json/.csv} (each
  * model's slot, as a fold file). A new state is written beside the old one and renamed over it. A checkpoint is
- * used only for the same configs, data, device, optimizer and dropout scheme, and only if the folds it holds are
- * exactly the unfinished ones; otherwise it is deleted and the stack starts over.
+ * used only for the same configs, data, device, optimizer and dropout scheme (else it is deleted and the stack starts
+ * over); a fold that finished after the save keeps its file, and the others go on from the checkpoint.
  *
  * <p>How often ({@value #MINUTES_PROPERTY}): after an epoch, once this many minutes of training have passed since
  * the stack started or was last saved (default {@value #DEFAULT_MINUTES}; 0: after every epoch; {@code off}: never).

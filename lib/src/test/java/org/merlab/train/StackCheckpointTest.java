@@ -62,6 +62,46 @@ class StackCheckpointTest extends TinySimTest {
         assertResumes(sweep, null, "ck-L19 0/2", 3, "sweep");
     }
 
+    /**
+     * The checkpoint is older than some finished folds (their models stopped after the save, before the interruption):
+     * those are kept as they are on disk, and the others resume from the checkpoint with the uninterrupted numbers.
+     */
+    @Test
+    void foldsFinishedAfterTheSaveAreKeptAndTheOthersResume() throws IOException {
+        List<Path> c = List.of(write("ck-late", "[[\"HL18\", \"HL19\"], [\"RF\", \"MR\"]]", "flat", "joint", "fixed", "[0, 1]"));
+        Outcome whole = run(c, null, "off", null, 0, "late-whole");
+        assertThrows(TrainingInterruptedException.class, () -> run(c, null, "0", "ck-late 0/0", 2, "late"));
+        Path results = tmp.resolve("late").resolve("ck-late").resolve("paper");
+        Path saved = tmp.resolve("late-saved");
+        copyTree(results.resolve(StackCheckpoint.DIR), saved);
+        run(c, null, "off", null, 0, "late"); // resumes and finishes every fold (its checkpoint is then deleted)
+        // back to the state after epoch 2, with every fold but seed 1's written since
+        copyTree(saved, results.resolve(StackCheckpoint.DIR));
+        for (int fold = 0; fold < 5; fold++) {
+            Files.delete(results.resolve("seed-1").resolve("fold-" + fold + ".json"));
+        }
+        Outcome resumed = run(c, null, "0", null, 0, "late");
+        assertTrue(resumed.messages().stream().anyMatch(m -> m.startsWith("resumed 10 models")), resumed.messages().toString());
+        BatchedCompactionTest.assertSameResults(new BatchedCompactionTest.Run(whole.folds(), 0, 0),
+                new BatchedCompactionTest.Run(resumed.folds(), 0, 0));
+        // only seed 1's models trained on (from epoch 3), with at most one stopped passenger along
+        long needed = 0;
+        long longest = 0;
+        for (FoldResult f : whole.folds().values()) {
+            long batches = (f.summary().trainSamples() + 31) / 32;
+            if (f.summary().seed() == 1) needed += (f.summary().epochsRun() - 2) * batches;
+            longest = Math.max(longest, f.summary().epochsRun() * batches);
+        }
+        assertTrue(resumed.modelSteps() <= needed + longest, "model-steps " + resumed.modelSteps() + ", needed " + needed);
+    }
+
+    private static void copyTree(Path from, Path to) throws IOException {
+        Files.createDirectories(to);
+        try (java.util.stream.Stream<Path> s = Files.list(from)) {
+            for (Path f : s.toList()) Files.copy(f, to.resolve(f.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
     @Test
     void aCheckpointOfOtherSettingsIsNotUsed() throws IOException {
         List<Path> c = List.of(write("ck-other", "[[\"HL18\", \"HL19\"], [\"RF\", \"MR\"]]", "flat", "joint", "uncertainty", "[0]"));
