@@ -86,6 +86,11 @@ final class BatchedTrainer {
         Job(long seed, int fold, int[] trainRows, int[] heldRows) {
             this(seed, fold, trainRows, heldRows, 0);
         }
+
+        /** Which model it is: source, seed and fold. */
+        String key() {
+            return source + "/" + seed + "/" + fold;
+        }
     }
 
     /** Whether runs use this engine (the default) rather than {@link FoldTrainer}. */
@@ -301,8 +306,8 @@ final class BatchedTrainer {
                     spec = model.spec();
                     hMax = restored.heldRowsPadded();
                     java.util.Set<String> inStack = new java.util.HashSet<>();
-                    for (Slot s : slots) inStack.add(s.job.source() + "/" + s.job.seed() + "/" + s.job.fold());
-                    waiting.removeIf(j -> inStack.contains(j.source() + "/" + j.seed() + "/" + j.fold()));
+                    for (Slot s : slots) inStack.add(s.job.key());
+                    waiting.removeIf(j -> inStack.contains(j.key()));
                     stackData = gm.newSubManager(device);
                     segments = segments(slots);
                     heldInputs = heldInputs(sources, segments, slots, hMax, stackData);
@@ -467,17 +472,18 @@ final class BatchedTrainer {
         Map<String, Integer> sourceOf = new java.util.HashMap<>();
         for (int i = 0; i < configs.size(); i++) sourceOf.put(configs.get(i).name(), i);
         Map<String, Job> pending = new java.util.HashMap<>();
-        for (Job j : jobs) pending.put(j.source() + "/" + j.seed() + "/" + j.fold(), j);
+        for (Job j : jobs) pending.put(j.key(), j);
         List<Slot> slots = new ArrayList<>();
         List<StackCheckpoint.SlotState> states = state.header().slots();
         for (int i = 0; i < states.size(); i++) {
             StackCheckpoint.SlotState st = states.get(i);
             Integer src = sourceOf.get(st.experiment());
             if (src == null) return null;
-            Job job = pending.get(src + "/" + st.seed() + "/" + st.fold());
+            Job saved = new Job(st.seed(), st.fold(), st.trainRows(), st.heldRows(), src);
+            Job job = pending.get(saved.key());
             boolean finished = job == null; // its fold is on disk
             if (finished) {
-                job = new Job(st.seed(), st.fold(), st.trainRows(), st.heldRows(), src);
+                job = saved;
             } else if (!java.util.Arrays.equals(job.trainRows(), st.trainRows()) || !java.util.Arrays.equals(job.heldRows(), st.heldRows())) {
                 return null;
             }

@@ -15,14 +15,12 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
-import java.util.stream.Stream;
 import org.merlab.experiment.ExperimentConfigs;
+import org.merlab.sim.SimWriter;
 
 /**
  * A batched stack's state at an epoch boundary, on disk, so that an interrupted training resumes there instead of
@@ -71,7 +69,6 @@ final class StackCheckpoint {
 
     record Header(
             @JsonProperty("version") int version,
-            @JsonProperty("token") String token,
             @JsonProperty("device") String device,
             @JsonProperty("optimizer") String optimizer,
             @JsonProperty("dropout_chunk") int dropoutChunk,
@@ -115,7 +112,7 @@ final class StackCheckpoint {
         Path dir = place.dir();
         Path next = dir.resolveSibling(dir.getFileName() + ".next");
         try {
-            deleteTree(next);
+            SimWriter.deleteTree(next);
             Files.createDirectories(next);
             List<ArrayRef> refs = new ArrayList<>();
             try (FileChannel out = FileChannel.open(next.resolve(ARRAYS), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
@@ -137,14 +134,14 @@ final class StackCheckpoint {
                 ResultStore.writeAtomically(next.resolve("slot-" + i + ".csv"), ResultStore.predictionsCsv(r));
                 ResultStore.writeJson(next.resolve("slot-" + i + ".json"), r.summary());
             }
-            Header h = new Header(VERSION, UUID.randomUUID().toString(), device.toString(), optimizer(device),
+            Header h = new Header(VERSION, device.toString(), optimizer(device),
                     DropoutStreams.chunk(device), heldRowsPadded, place.identities(), states, adamSteps, refs);
             ResultStore.writeJson(next.resolve(HEADER), h);
             Path old = dir.resolveSibling(dir.getFileName() + ".old");
-            deleteTree(old);
+            SimWriter.deleteTree(old);
             if (Files.exists(dir)) Files.move(dir, old);
             Files.move(next, dir, StandardCopyOption.ATOMIC_MOVE);
-            deleteTree(old);
+            SimWriter.deleteTree(old);
         } catch (java.nio.channels.ClosedByInterruptException e) {
             throw new TrainingInterruptedException("training interrupted while saving its checkpoint (the last one is kept)");
         } catch (IOException e) {
@@ -185,7 +182,7 @@ final class StackCheckpoint {
                  NDManager tmp = NDManager.newBaseManager(Device.cpu())) {
                 for (ArrayRef ref : h.arrays()) {
                     NDArray host = tmp.zeros(new Shape(ref.shape()), DataType.FLOAT32);
-                    ByteBuffer bytes = host.toByteBuffer(true);
+                    ByteBuffer bytes = host.toByteBuffer(true); // a view of the new array's memory (as CpuAdamKernel's)
                     while (bytes.hasRemaining()) {
                         if (in.read(bytes) < 0) throw new IOException(ARRAYS + " ends early");
                     }
@@ -237,18 +234,11 @@ final class StackCheckpoint {
     /** Deletes a checkpoint folder and its half-written neighbours, if any. */
     static void delete(Path dir) {
         try {
-            deleteTree(dir);
-            deleteTree(dir.resolveSibling(dir.getFileName() + ".next"));
-            deleteTree(dir.resolveSibling(dir.getFileName() + ".old"));
+            SimWriter.deleteTree(dir);
+            SimWriter.deleteTree(dir.resolveSibling(dir.getFileName() + ".next"));
+            SimWriter.deleteTree(dir.resolveSibling(dir.getFileName() + ".old"));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot delete the training checkpoint " + dir + ": " + e.getMessage(), e);
-        }
-    }
-
-    private static void deleteTree(Path p) throws IOException {
-        if (!Files.exists(p)) return;
-        try (Stream<Path> s = Files.walk(p)) {
-            for (Path q : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(q);
         }
     }
 }
