@@ -22,6 +22,7 @@ import org.merlab.data.Emotion;
 import org.merlab.experiment.ExperimentConfig;
 import org.merlab.experiment.ExperimentConfigs;
 import org.merlab.model.DecisionFusion;
+import org.merlab.sim.SimWriter;
 
 /**
  * The files of one experiment under one profile, {@code <out>/<config name>/<profile>/}:
@@ -139,18 +140,12 @@ public final class ResultStore {
             for (Path p : s.toList()) {
                 String n = p.getFileName().toString();
                 if (Files.isDirectory(p) && n.startsWith("seed-")) {
-                    deleteTree(p);
+                    SimWriter.deleteTree(p);
                 } else if (n.equals(RUN_FILE) || n.equals(METRICS_FILE) || (n.startsWith("submission-") && n.endsWith(".csv"))
                         || n.endsWith(".tmp")) {
                     Files.deleteIfExists(p);
                 }
             }
-        }
-    }
-
-    private static void deleteTree(Path p) throws IOException {
-        try (Stream<Path> s = Files.walk(p)) {
-            for (Path q : s.sorted((a, b) -> b.getNameCount() - a.getNameCount()).toList()) Files.deleteIfExists(q);
         }
     }
 
