@@ -1,6 +1,7 @@
 package org.merlab.train;
 
 import ai.djl.Device;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -169,6 +170,7 @@ public final class ExperimentRunner {
         Path root;
         MerDataset ds;
         ResultStore store;
+        ObjectNode identity; // the resolved config and dataset, as in run.json
         final Map<Long, FoldResult[]> bySeed = new LinkedHashMap<>();
         final List<BatchedTrainer.Job> jobs = new ArrayList<>();
     }
@@ -202,7 +204,8 @@ public final class ExperimentRunner {
         pd.ds = ds;
         ResultStore store = ResultStore.of(o.out(), resolved.name(), o.profile().id());
         pd.store = store;
-        store.prepare(ResultStore.identity(resolved, root, null), o.force());
+        pd.identity = ResultStore.identity(resolved, root, null);
+        store.prepare(pd.identity, o.force());
         if (o.force()) StackCheckpoint.delete(store.dir().resolve(StackCheckpoint.DIR));
 
         LabelSet train = ds.labels(Split.TRAIN);
@@ -446,7 +449,7 @@ public final class ExperimentRunner {
      */
     private static StackCheckpoint.Place checkpointPlace(List<Pending> members) {
         Map<String, String> identities = new LinkedHashMap<>();
-        for (Pending pd : members) identities.put(pd.resolved.name(), ResultStore.identity(pd.resolved, pd.root, null).toString());
+        for (Pending pd : members) identities.put(pd.resolved.name(), pd.identity.toString());
         return new StackCheckpoint.Place(members.get(0).store.dir().resolve(StackCheckpoint.DIR), identities);
     }
 

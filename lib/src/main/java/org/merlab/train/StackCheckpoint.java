@@ -131,12 +131,13 @@ final class StackCheckpoint {
             }
             for (int i = 0; i < slots.size(); i++) {
                 FoldResult r = slots.get(i);
-                ResultStore.writeAtomically(next.resolve("slot-" + i + ".csv"), ResultStore.predictionsCsv(r));
-                ResultStore.writeJson(next.resolve("slot-" + i + ".json"), r.summary());
+                // plain writes: the whole folder is renamed into place when complete
+                Files.writeString(next.resolve("slot-" + i + ".csv"), ResultStore.predictionsCsv(r));
+                Files.writeString(next.resolve("slot-" + i + ".json"), ExperimentConfigs.JSON.writeValueAsString(r.summary()));
             }
             Header h = new Header(VERSION, device.toString(), optimizer(device),
                     DropoutStreams.chunk(device), heldRowsPadded, place.identities(), states, adamSteps, refs);
-            ResultStore.writeJson(next.resolve(HEADER), h);
+            Files.writeString(next.resolve(HEADER), ExperimentConfigs.JSON.writeValueAsString(h));
             Path old = dir.resolveSibling(dir.getFileName() + ".old");
             SimWriter.deleteTree(old);
             if (Files.exists(dir)) Files.move(dir, old);
