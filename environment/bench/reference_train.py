@@ -7,7 +7,10 @@ concatenation, fc_att = Linear(128, 3) without softmax, separate heads, loss CE 
 official protocol (Adam lr 1e-3, weight decay 1e-5, batch 32, shuffled each epoch, held-out part
 evaluated in one batch after each epoch) and prints JSON timings: one epoch, and SEEDS whole 5-fold CVs
 of EPOCHS epochs per fold, one model after another (`cv_seconds` is the total). Same work as merlab's engine, so the ratio of the two times is the cost
-of the JVM/DJL path. Uses the Debian python3-torch (/usr/bin/python3).
+of the JVM/DJL path. Uses the Debian python3-torch (/usr/bin/python3), whose products run on the BLAS that
+Debian's alternatives select: install libopenblas0-pthread, or they run on the reference BLAS of libblas3 at
+~6 GFLOP/s and the ratio means nothing (`merlab bench train` says so). The JSON names the BLAS, its kernel set
+and its 2048x2048 GFLOP/s.
 
     /usr/bin/python3 environment/bench/reference_train.py --data /tmp/sim --epochs 8 --threads 2
 
@@ -100,6 +103,35 @@ def train_fold(xs, y, v, tr, te, epochs, batch, seed, device):
     return epoch_times, steps
 
 
+def blas():
+    """The BLAS library this torch's products run on (Debian's torch links whatever libblas.so.3 points to:
+    the reference implementation of libblas3, ~6 GFLOP/s here, or OpenBLAS), OpenBLAS's kernel set when it is
+    OpenBLAS, and the GFLOP/s of a 2048x2048 float32 product on it (the best of 3, after one warm-up)."""
+    torch.ones(2, 2) @ torch.ones(2, 2)  # load the BLAS
+    path = ''
+    with open('/proc/self/maps') as maps:
+        for line in maps:
+            name = line.split()[-1]
+            if 'blas' in os.path.basename(name) and '.so' in os.path.basename(name):
+                path = os.path.realpath(name)
+                break
+    core = None
+    if 'openblas' in path:
+        import ctypes
+        f = ctypes.CDLL(path).openblas_get_corename
+        f.restype = ctypes.c_char_p
+        core = f().decode()
+    n = 2048
+    a, b = torch.rand(n, n), torch.rand(n, n)
+    a @ b
+    best = 0.0
+    for _ in range(3):
+        t0 = time.perf_counter()
+        a @ b
+        best = max(best, 2.0 * n ** 3 / (time.perf_counter() - t0) / 1e9)
+    return {'blas': path or 'unknown', 'blas_core': core, 'matmul_peak_gflops': best}
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--data', help='MER-SIM / MER 2023 root (default: random data of MER-SIM shapes)')
@@ -136,9 +168,12 @@ def main():
             steps += s
     cv = time.perf_counter() - t0
     steady = sorted(all_epochs)[len(all_epochs) // 2]
-    print(json.dumps({'torch': torch.__version__, 'threads': torch.get_num_threads(), 'device': str(device), 'epochs_per_fold': a.epochs,
-                      'folds': a.folds, 'seeds': a.seeds, 'models': a.folds * a.seeds, 'steps': steps, 'cv_seconds': cv, 'epoch_seconds_median': steady,
-                      'first_epoch_seconds': all_epochs[0], 'steps_per_second': steps / cv}))
+    out = {'torch': torch.__version__, 'threads': torch.get_num_threads(), 'device': str(device), 'epochs_per_fold': a.epochs,
+           'folds': a.folds, 'seeds': a.seeds, 'models': a.folds * a.seeds, 'steps': steps, 'cv_seconds': cv, 'epoch_seconds_median': steady,
+           'first_epoch_seconds': all_epochs[0], 'steps_per_second': steps / cv}
+    if device.type == 'cpu':
+        out.update(blas())  # after the timing, so that it costs the timing nothing
+    print(json.dumps(out))
 
 
 if __name__ == '__main__':

@@ -91,6 +91,7 @@ final class BenchSweepCommand implements Callable<Integer> {
             all.put("device", ComputeDevice.describe(device));
             all.put("threads", ComputeDevice.threads());
             all.put("speed_settings", ComputeDevice.speedSettings());
+            all.put("matrix_kernels", org.merlab.train.MatrixKernels.describe(device));
             all.put("cores", Runtime.getRuntime().availableProcessors());
             all.put("epochs_per_fold", epochs);
             all.put("seeds", seeds);

@@ -24,6 +24,7 @@ import org.merlab.train.ComputeDevice;
 import org.merlab.train.EpochStats;
 import org.merlab.train.ExperimentRunner;
 import org.merlab.train.FoldResult;
+import org.merlab.train.MatrixKernels;
 import org.merlab.train.RunListener;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -35,7 +36,10 @@ import picocli.CommandLine.Option;
                 "old one), then the same models one after another in PyTorch",
                 "(environment/bench/reference_train.py, Debian python3-torch) with the",
                 "same thread count; prints both, their ratio, per-step time, GFLOP/s against",
-                "the measured matmul peak, peak memory, and JSON."})
+                "the measured matmul peak, peak memory, and JSON. The reference's OpenBLAS gets",
+                "as many threads as it and, where MKL's vendor check is lifted on an AVX-512",
+                "CPU, its AVX-512 kernels (OPENBLAS_CORETYPE=SkylakeX), so that both sides",
+                "run the machine's widest kernels (--reference-blas-core to choose)."})
 final class BenchTrainCommand implements Callable<Integer> {
     @Option(names = "--data", description = "Dataset root (default: MER-SIM under data/mer-sim, generated if missing).")
     Path data;
@@ -59,6 +63,10 @@ final class BenchTrainCommand implements Callable<Integer> {
             + " fastest with 1 on this 2-core machine, so compare best with best as well as like with like.")
     Integer referenceThreads;
 
+    @Option(names = "--reference-blas-core", description = "OpenBLAS kernel set of the PyTorch reference (OPENBLAS_CORETYPE, e.g."
+            + " Haswell; default: SkylakeX where merlab runs MKL's AVX-512 kernels, else the environment's).")
+    String referenceBlasCore;
+
     @Option(names = "--python", defaultValue = "/usr/bin/python3", description = "Python with torch (default: ${DEFAULT-VALUE}).")
     String python;
 
@@ -74,7 +82,7 @@ final class BenchTrainCommand implements Callable<Integer> {
         System.setProperty("merlab.engine", engine);
         // a GPU needs a bigger product than a CPU core to reach its peak
         ai.djl.Device device = ComputeDevice.device();
-        double peak = org.merlab.train.TrainingBench.matmulPeakGflops(device.isGpu() ? 8192 : 2048, 5);
+        double peak = org.merlab.train.TrainingBench.matmulPeakGflops(device.isGpu() ? 8192 : 2048, 10);
         Path root = DatasetLocator.resolve(data, c.dataset()).toAbsolutePath().normalize();
         Path out = Files.createTempDirectory("merlab-bench-train-");
         List<Double> epochSeconds = Collections.synchronizedList(new ArrayList<>());
@@ -133,6 +141,7 @@ final class BenchTrainCommand implements Callable<Integer> {
         merlab.put("device", ComputeDevice.describe(device));
         merlab.put("threads", threads);
         merlab.put("speed_settings", ComputeDevice.speedSettings());
+        merlab.put("matrix_kernels", MatrixKernels.describe(device));
         merlab.put("epochs_per_fold", epochs);
         merlab.put("folds", folds.size());
         merlab.put("steps", steps);
@@ -183,6 +192,18 @@ final class BenchTrainCommand implements Callable<Integer> {
         } else if (reference != null) {
             System.out.println("PyTorch reference: " + reference.get("skipped"));
         }
+        if (reference != null && reference.get("blas") != null) {
+            System.out.printf(Locale.ROOT, "PyTorch reference's BLAS: %s%s, 2048² product %.0f GFLOP/s (merlab's: %s, %.0f)%n",
+                    reference.get("blas"), reference.get("blas_core") == null ? "" : " (" + reference.get("blas_core") + " kernels)",
+                    ((Number) reference.get("matmul_peak_gflops")).doubleValue(), merlab.get("matrix_kernels"), peak);
+            if (ReferenceBlas.isReferenceImplementation(reference.get("blas").toString())) {
+                System.out.println("warning: the PyTorch reference ran on the reference BLAS of Debian's libblas3, not an optimised one,"
+                        + " so the ratio flatters merlab: install libopenblas0-pthread (apt-get install libopenblas0-pthread) and run again");
+                all.put("reference_blas_optimised", false);
+            } else {
+                all.put("reference_blas_optimised", true);
+            }
+        }
         System.out.printf(Locale.ROOT, "%s engine, %d models (%d seeds x 5 folds): %.2f ms per model-step%s; %.1f GFLOP/s of a"
                         + " %.1f GFLOP/s matmul peak (%.0f %%); peak RSS %.0f MB%n", engine, folds.size(), seeds,
                 1e3 * cvSeconds / steps, engine.equals("sequential") ? "" : String.format(Locale.ROOT, ", %.2f ms per batched step",
@@ -209,6 +230,9 @@ final class BenchTrainCommand implements Callable<Integer> {
                 Integer.toString(epochs), "--seeds", Integer.toString(seeds), "--threads", Integer.toString(Math.max(1, threads)),
                 "--device", device);
         pb.redirectErrorStream(true);
+        ReferenceBlas.settings(MatrixKernels.vendorCheckLifted(), ReferenceBlas.cpuFlags(), Math.max(1, threads),
+                        referenceBlasCore, System.getenv())
+                .forEach(pb.environment()::put);
         Process p;
         try {
             p = pb.start();

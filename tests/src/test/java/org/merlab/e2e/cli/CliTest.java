@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -68,7 +69,8 @@ class CliTest {
         // a stand-in for the PyTorch reference: records its arguments, answers with the reference's JSON line
         Path args = dir.resolve("reference-args.txt");
         Path python = dir.resolve("python");
-        Files.writeString(python, "#!/bin/sh\necho \"$@\" > " + args + "\n"
+        Path env = dir.resolve("reference-env.txt");
+        Files.writeString(python, "#!/bin/sh\necho \"$@\" > " + args + "\nenv | grep '^OPENBLAS_' > " + env + "\n"
                 + "echo '{\"torch\": \"stand-in\", \"threads\": 1, \"device\": \"cpu\", \"cv_seconds\": 2.0,"
                 + " \"epoch_seconds_median\": 0.5, \"first_epoch_seconds\": 0.5, \"steps_per_second\": 10.0}'\n");
         assertTrue(python.toFile().setExecutable(true));
@@ -86,6 +88,40 @@ class CliTest {
         assertTrue(cv > 0, merlab.toString());
         assertEquals(cv / 2.0, json.get("ratio_cv").asDouble(), 1e-12);
         assertTrue(r.out().contains("ratio merlab / PyTorch"), r.out());
+        // the reference's OpenBLAS gets its thread count, and the AVX-512 kernels exactly when merlab's MKL runs them
+        String referenceEnv = Files.readString(env);
+        assertTrue(referenceEnv.contains("OPENBLAS_NUM_THREADS=" + merlab.get("threads").asInt()), referenceEnv);
+        assertEquals(MKL_LIFTED, merlab.get("matrix_kernels").asText().contains("vendor check lifted"), merlab.toString());
+        if (!MKL_LIFTED) assertFalse(referenceEnv.contains("SkylakeX"), referenceEnv);
+        if (MKL_LIFTED && cpuHasAvx512()) assertTrue(referenceEnv.contains("OPENBLAS_CORETYPE=SkylakeX"), referenceEnv);
+    }
+
+    @Test
+    void mklsVendorCheckCanBeKeptAndABadSettingIsAOneLineError() throws Exception {
+        Path sim = dir.resolve("sim-keep");
+        assertEquals(0, Launcher.run("sim", "--out", sim.toString(), "--train", "200", "--test", "40", "-q").exit());
+        String[] sweep = {"bench", "sweep", "--epochs", "1", "--layers", "1", "--width", "4", "--data", sim.toString()};
+        Launcher.Result kept = Launcher.run(Map.of("MERLAB_MKL_VENDOR_CHECK", "keep"), sweep);
+        assertEquals(0, kept.exit(), kept.err());
+        JsonNode json = JSON.readTree(kept.out().substring(kept.out().indexOf("\n{") + 1));
+        assertEquals("MKL as shipped", json.get("matrix_kernels").asText());
+        Launcher.Result lifted = Launcher.run(sweep);
+        assertEquals(0, lifted.exit(), lifted.err());
+        json = JSON.readTree(lifted.out().substring(lifted.out().indexOf("\n{") + 1));
+        assertEquals(MKL_LIFTED ? "MKL, vendor check lifted (kernels chosen by CPU features)" : "MKL as shipped",
+                json.get("matrix_kernels").asText(), "the default where setup built the library");
+
+        Launcher.Result bad = Launcher.run(Map.of("MERLAB_MKL_VENDOR_CHECK", "yes"), "sim", "--help");
+        assertEquals(1, bad.exit());
+        assertEquals("merlab: MERLAB_MKL_VENDOR_CHECK must be 'lift' (the default) or 'keep', not 'yes'", bad.err().strip());
+    }
+
+    /** Whether setup built the library that lifts MKL's vendor check (it needs a C compiler). */
+    private static final boolean MKL_LIFTED = Files.isRegularFile(Launcher.root().resolve("environment/mkl/target/libmkl-vendor-check.so"));
+
+    private static boolean cpuHasAvx512() throws java.io.IOException {
+        String flags = Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("flags")).findFirst().orElse("");
+        return List.of("avx512f", "avx512bw", "avx512dq", "avx512vl").stream().allMatch(f -> (" " + flags + " ").contains(" " + f + " "));
     }
 
     @Test

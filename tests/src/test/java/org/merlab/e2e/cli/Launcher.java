@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /** Runs {@code ./merlab} as a user would, capturing exit code, stdout and stderr. */
@@ -16,11 +17,17 @@ final class Launcher {
     }
 
     static Result run(String... args) throws IOException, InterruptedException {
+        return run(Map.of(), args);
+    }
+
+    /** {@link #run(String...)} with these variables added to the launcher's environment. */
+    static Result run(Map<String, String> env, String... args) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>();
         cmd.add(root().resolve("merlab").toString());
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(root().toFile());
         pb.environment().put("MERLAB_SKIP_SETUP", "1");
+        pb.environment().putAll(env);
         Process p = pb.start();
         // read both streams fully (small outputs) before waiting
         var err = p.getErrorStream();
