@@ -67,6 +67,10 @@ final class BenchTrainCommand implements Callable<Integer> {
             + " Haswell; default: SkylakeX where merlab runs MKL's AVX-512 kernels, else the environment's).")
     String referenceBlasCore;
 
+    @Option(names = "--repeat", defaultValue = "1", description = "Time both sides this many times, in turn (merlab, PyTorch, merlab,"
+            + " ...), and report every pair's ratio and the median: on a shared VM one run varies by 20 %% and more (default: ${DEFAULT-VALUE}).")
+    int repeat;
+
     @Option(names = "--python", defaultValue = "/usr/bin/python3", description = "Python with torch (default: ${DEFAULT-VALUE}).")
     String python;
 
@@ -76,6 +80,7 @@ final class BenchTrainCommand implements Callable<Integer> {
         Path cfgFile = config == null ? home.resolve("experiments").resolve("attention-hl-mr.json") : config;
         ExperimentConfig c = ExperimentConfigs.read(cfgFile);
         if (c.isFusion()) throw new Main.UserError(cfgFile + ": time a single-model config, not a fusion");
+        if (repeat < 1) throw new Main.UserError("--repeat " + repeat + ": give 1 or more runs");
         List<Long> seedList = new ArrayList<>();
         for (long s = 0; s < seeds; s++) seedList.add(s);
         c = c.withProtocol(c.protocol().withEpochsAndSeeds(epochs, seedList));
@@ -84,6 +89,101 @@ final class BenchTrainCommand implements Callable<Integer> {
         ai.djl.Device device = ComputeDevice.device();
         double peak = org.merlab.train.TrainingBench.matmulPeakGflops(device.isGpu() ? 8192 : 2048, 10);
         Path root = DatasetLocator.resolve(data, c.dataset()).toAbsolutePath().normalize();
+        Map<String, Object> merlab = null;
+        Map<String, Object> reference = null;
+        List<Double> merlabCvs = new ArrayList<>();
+        List<Double> referenceCvs = new ArrayList<>();
+        // in turn, so that a machine that slows down or speeds up meanwhile touches both sides alike
+        for (int run = 0; run < repeat; run++) {
+            merlab = timeMerlab(c, cfgFile, root, device, peak);
+            merlabCvs.add((Double) merlab.get("cv_seconds"));
+            if (noReference) continue;
+            reference = reference(home, root, referenceThreads != null ? referenceThreads : (Integer) merlab.get("threads"), device.isGpu());
+            if (reference.containsKey("cv_seconds")) referenceCvs.add(((Number) reference.get("cv_seconds")).doubleValue());
+        }
+        double epochMedian = (Double) merlab.get("epoch_seconds_median");
+        double cvSeconds = (Double) merlab.get("cv_seconds");
+        long steps = (Long) merlab.get("steps");
+        Long stackSteps = (Long) merlab.get("batched_steps");
+        double gflops = (Double) merlab.get("gflops");
+        double heapPeakMb = (Double) merlab.get("peak_heap_mb");
+        Map<String, Object> all = new LinkedHashMap<>();
+        all.put("dataset", root.toString());
+        all.put("cores", Runtime.getRuntime().availableProcessors());
+        all.put("merlab", merlab);
+        if (reference != null) all.put("pytorch_reference", reference);
+
+        System.out.printf(Locale.ROOT, "%s on %s (%d cores), %s%s%n", c.name(), root, Runtime.getRuntime().availableProcessors(),
+                merlab.get("device"), repeat > 1 ? "; the last of " + repeat + " runs in turn" : "");
+        System.out.printf(Locale.ROOT, "%-22s %12s %12s %12s %12s%n", "", "epoch s", "all CVs s", "steps/s", "peak heap MB");
+        System.out.printf(Locale.ROOT, "%-22s %12.3f %12.2f %12.1f %12.0f%n", "merlab (DJL)", epochMedian, cvSeconds, steps / cvSeconds,
+                heapPeakMb);
+        if (reference != null && reference.containsKey("cv_seconds")) {
+            double refEpoch = ((Number) reference.get("epoch_seconds_median")).doubleValue();
+            double refCv = ((Number) reference.get("cv_seconds")).doubleValue();
+            System.out.printf(Locale.ROOT, "%-22s %12.3f %12.2f %12.1f %12s%n", "PyTorch " + reference.get("torch") + " x" + reference.get("threads"), refEpoch, refCv,
+                    ((Number) reference.get("steps_per_second")).doubleValue(), "-");
+            System.out.printf(Locale.ROOT, "ratio merlab / PyTorch: epoch %.2f, CV %.2f%n", epochMedian / refEpoch, cvSeconds / refCv);
+            all.put("ratio_cv", cvSeconds / refCv);
+            all.put("ratio_epoch", epochMedian / refEpoch);
+            if (repeat > 1) repeats(all, merlabCvs, referenceCvs);
+        } else if (reference != null) {
+            System.out.println("PyTorch reference: " + reference.get("skipped"));
+        }
+        if (reference != null && reference.get("blas") != null) {
+            System.out.printf(Locale.ROOT, "PyTorch reference's BLAS: %s%s, 2048² product %.0f GFLOP/s (merlab's: %s, %.0f)%n",
+                    reference.get("blas"), reference.get("blas_core") == null ? "" : " (" + reference.get("blas_core") + " kernels)",
+                    ((Number) reference.get("matmul_peak_gflops")).doubleValue(), merlab.get("matrix_kernels"), peak);
+            if (ReferenceBlas.isReferenceImplementation(reference.get("blas").toString())) {
+                System.out.println("warning: the PyTorch reference ran on the reference BLAS of Debian's libblas3, not an optimised one,"
+                        + " so the ratio flatters merlab: install libopenblas0-pthread (apt-get install libopenblas0-pthread) and run again");
+                all.put("reference_blas_optimised", false);
+            } else {
+                all.put("reference_blas_optimised", true);
+            }
+        }
+        System.out.printf(Locale.ROOT, "%s engine, %d models (%d seeds x 5 folds): %.2f ms per model-step%s; %.1f GFLOP/s of a"
+                        + " %.1f GFLOP/s matmul peak (%.0f %%); peak RSS %.0f MB%n", engine, merlab.get("models"), seeds,
+                1e3 * cvSeconds / steps, stackSteps == null ? "" : String.format(Locale.ROOT, ", %.2f ms per batched step",
+                        1e3 * cvSeconds / stackSteps), gflops, peak, 100 * gflops / peak, peakRssMb());
+        if (merlab.get("gpu_memory_held_mb") != null) {
+            System.out.printf(Locale.ROOT, "GPU memory held after training: %.0f MB%n", merlab.get("gpu_memory_held_mb"));
+        }
+        System.out.printf(Locale.ROOT, "CV weighted F1 %.4f, MSE %.4f (%d epochs per fold, %d seeds)%n",
+                merlab.get("cv_weighted_f1"), merlab.get("cv_mse"), epochs, seeds);
+        System.out.println(ExperimentConfigs.JSON.writeValueAsString(all));
+        return 0;
+    }
+
+    /** Every pair's CV seconds and ratio, in the order they ran, and the median ratio, printed and put in the JSON. */
+    private static void repeats(Map<String, Object> all, List<Double> merlabCvs, List<Double> referenceCvs) {
+        List<Map<String, Object>> runs = new ArrayList<>();
+        List<Double> ratios = new ArrayList<>();
+        for (int i = 0; i < Math.min(merlabCvs.size(), referenceCvs.size()); i++) {
+            double ratio = merlabCvs.get(i) / referenceCvs.get(i);
+            ratios.add(ratio);
+            Map<String, Object> run = new LinkedHashMap<>();
+            run.put("merlab_cv_seconds", merlabCvs.get(i));
+            run.put("reference_cv_seconds", referenceCvs.get(i));
+            run.put("ratio_cv", ratio);
+            runs.add(run);
+        }
+        List<Double> sorted = new ArrayList<>(ratios);
+        Collections.sort(sorted);
+        int n = sorted.size();
+        double median = n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+        all.put("runs", runs);
+        all.put("ratio_cv_median", median);
+        StringBuilder line = new StringBuilder();
+        for (Map<String, Object> r : runs) {
+            if (line.length() > 0) line.append(", ");
+            line.append(String.format(Locale.ROOT, "%.2f (%.2f / %.2f s)", r.get("ratio_cv"), r.get("merlab_cv_seconds"), r.get("reference_cv_seconds")));
+        }
+        System.out.printf(Locale.ROOT, "CV ratio of each pair, in turn: %s; median %.2f%n", line, median);
+    }
+
+    /** One timed training of the config's models (SEEDS x 5 folds) by merlab: its figures, as in the JSON's "merlab". */
+    private Map<String, Object> timeMerlab(ExperimentConfig c, Path cfgFile, Path root, ai.djl.Device device, double peak) throws IOException {
         Path out = Files.createTempDirectory("merlab-bench-train-");
         List<Double> epochSeconds = Collections.synchronizedList(new ArrayList<>());
         List<FoldResult> folds = Collections.synchronizedList(new ArrayList<>());
@@ -135,7 +235,6 @@ final class BenchTrainCommand implements Callable<Integer> {
         Collections.sort(sorted);
         double epochMedian = sorted.get(sorted.size() / 2);
         int threads = ComputeDevice.threads();
-
         Map<String, Object> merlab = new LinkedHashMap<>();
         merlab.put("config", c.name());
         merlab.put("device", ComputeDevice.describe(device));
@@ -169,52 +268,7 @@ final class BenchTrainCommand implements Callable<Integer> {
         merlab.put("cv_weighted_f1", result.metrics().get("cv").mean().weightedF1());
         merlab.put("cv_mse", result.metrics().get("cv").mean().mse());
 
-        Map<String, Object> reference = noReference ? null : reference(home, root, referenceThreads != null ? referenceThreads : threads, device.isGpu());
-        Map<String, Object> all = new LinkedHashMap<>();
-        all.put("dataset", root.toString());
-        all.put("cores", Runtime.getRuntime().availableProcessors());
-        all.put("merlab", merlab);
-        if (reference != null) all.put("pytorch_reference", reference);
-
-        System.out.printf(Locale.ROOT, "%s on %s (%d cores), %s%n", c.name(), root, Runtime.getRuntime().availableProcessors(),
-                merlab.get("device"));
-        System.out.printf(Locale.ROOT, "%-22s %12s %12s %12s %12s%n", "", "epoch s", "all CVs s", "steps/s", "peak heap MB");
-        System.out.printf(Locale.ROOT, "%-22s %12.3f %12.2f %12.1f %12.0f%n", "merlab (DJL)", epochMedian, cvSeconds, steps / cvSeconds,
-                heapPeak / 1e6);
-        if (reference != null && reference.containsKey("cv_seconds")) {
-            double refEpoch = ((Number) reference.get("epoch_seconds_median")).doubleValue();
-            double refCv = ((Number) reference.get("cv_seconds")).doubleValue();
-            System.out.printf(Locale.ROOT, "%-22s %12.3f %12.2f %12.1f %12s%n", "PyTorch " + reference.get("torch") + " x" + reference.get("threads"), refEpoch, refCv,
-                    ((Number) reference.get("steps_per_second")).doubleValue(), "-");
-            System.out.printf(Locale.ROOT, "ratio merlab / PyTorch: epoch %.2f, CV %.2f%n", epochMedian / refEpoch, cvSeconds / refCv);
-            all.put("ratio_cv", cvSeconds / refCv);
-            all.put("ratio_epoch", epochMedian / refEpoch);
-        } else if (reference != null) {
-            System.out.println("PyTorch reference: " + reference.get("skipped"));
-        }
-        if (reference != null && reference.get("blas") != null) {
-            System.out.printf(Locale.ROOT, "PyTorch reference's BLAS: %s%s, 2048² product %.0f GFLOP/s (merlab's: %s, %.0f)%n",
-                    reference.get("blas"), reference.get("blas_core") == null ? "" : " (" + reference.get("blas_core") + " kernels)",
-                    ((Number) reference.get("matmul_peak_gflops")).doubleValue(), merlab.get("matrix_kernels"), peak);
-            if (ReferenceBlas.isReferenceImplementation(reference.get("blas").toString())) {
-                System.out.println("warning: the PyTorch reference ran on the reference BLAS of Debian's libblas3, not an optimised one,"
-                        + " so the ratio flatters merlab: install libopenblas0-pthread (apt-get install libopenblas0-pthread) and run again");
-                all.put("reference_blas_optimised", false);
-            } else {
-                all.put("reference_blas_optimised", true);
-            }
-        }
-        System.out.printf(Locale.ROOT, "%s engine, %d models (%d seeds x 5 folds): %.2f ms per model-step%s; %.1f GFLOP/s of a"
-                        + " %.1f GFLOP/s matmul peak (%.0f %%); peak RSS %.0f MB%n", engine, folds.size(), seeds,
-                1e3 * cvSeconds / steps, engine.equals("sequential") ? "" : String.format(Locale.ROOT, ", %.2f ms per batched step",
-                        1e3 * cvSeconds / stackSteps), gflops, peak, 100 * gflops / peak, peakRssMb());
-        if (merlab.get("gpu_memory_held_mb") != null) {
-            System.out.printf(Locale.ROOT, "GPU memory held after training: %.0f MB%n", merlab.get("gpu_memory_held_mb"));
-        }
-        System.out.printf(Locale.ROOT, "CV weighted F1 %.4f, MSE %.4f (%d epochs per fold, %d seeds)%n",
-                merlab.get("cv_weighted_f1"), merlab.get("cv_mse"), epochs, seeds);
-        System.out.println(ExperimentConfigs.JSON.writeValueAsString(all));
-        return 0;
+        return merlab;
     }
 
     private Map<String, Object> reference(Path home, Path root, int threads, boolean gpu) throws IOException, InterruptedException {

@@ -75,7 +75,7 @@ class CliTest {
                 + " \"epoch_seconds_median\": 0.5, \"first_epoch_seconds\": 0.5, \"steps_per_second\": 10.0}'\n");
         assertTrue(python.toFile().setExecutable(true));
         Launcher.Result r = Launcher.run("bench", "train", "--epochs", "1", "--seeds", "1", "--data", sim.toString(),
-                "--python", python.toString());
+                "--python", python.toString(), "--repeat", "2");
         assertEquals(0, r.exit(), r.err());
         String called = Files.readString(args);
         assertTrue(called.contains("--epochs 1 --seeds 1") && called.contains("--device cpu"), called);
@@ -87,6 +87,14 @@ class CliTest {
         double cv = merlab.get("cv_seconds").asDouble();
         assertTrue(cv > 0, merlab.toString());
         assertEquals(cv / 2.0, json.get("ratio_cv").asDouble(), 1e-12);
+        // two pairs in turn, each with its own ratio; the median of two is their mean
+        JsonNode runs = json.get("runs");
+        assertEquals(2, runs.size(), json.toString());
+        assertEquals(cv, runs.get(1).get("merlab_cv_seconds").asDouble(), 1e-12, "the detailed figures are the last run's");
+        double r0 = runs.get(0).get("merlab_cv_seconds").asDouble() / 2.0;
+        assertEquals(r0, runs.get(0).get("ratio_cv").asDouble(), 1e-12);
+        assertEquals((r0 + cv / 2.0) / 2, json.get("ratio_cv_median").asDouble(), 1e-12);
+        assertTrue(r.out().contains("CV ratio of each pair, in turn:"), r.out());
         assertTrue(r.out().contains("ratio merlab / PyTorch"), r.out());
         // the reference's OpenBLAS gets its thread count, and the AVX-512 kernels exactly when merlab's MKL runs them
         String referenceEnv = Files.readString(env);
