@@ -158,17 +158,16 @@ final class BenchTrainCommand implements Callable<Integer> {
     /** Every pair's CV seconds and ratio, in the order they ran, and the median ratio, printed and put in the JSON. */
     private static void repeats(Map<String, Object> all, List<Double> merlabCvs, List<Double> referenceCvs) {
         List<Map<String, Object>> runs = new ArrayList<>();
-        List<Double> ratios = new ArrayList<>();
+        List<Double> sorted = new ArrayList<>();
         for (int i = 0; i < Math.min(merlabCvs.size(), referenceCvs.size()); i++) {
             double ratio = merlabCvs.get(i) / referenceCvs.get(i);
-            ratios.add(ratio);
+            sorted.add(ratio);
             Map<String, Object> run = new LinkedHashMap<>();
             run.put("merlab_cv_seconds", merlabCvs.get(i));
             run.put("reference_cv_seconds", referenceCvs.get(i));
             run.put("ratio_cv", ratio);
             runs.add(run);
         }
-        List<Double> sorted = new ArrayList<>(ratios);
         Collections.sort(sorted);
         int n = sorted.size();
         double median = n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;

@@ -24,6 +24,15 @@ public final class MatrixKernels {
 
     /** Whether MKL's vendor check is lifted in this process (the library is mapped). False where /proc is missing. */
     public static boolean vendorCheckLifted() {
+        return Lifted.VALUE;
+    }
+
+    /** Read once: a preloaded library is mapped before the JVM starts and stays for its life. */
+    private static final class Lifted {
+        static final boolean VALUE = readMaps();
+    }
+
+    private static boolean readMaps() {
         Path maps = Path.of("/proc/self/maps");
         if (!Files.isReadable(maps)) return false;
         try (Stream<String> lines = Files.lines(maps)) {
