@@ -30,7 +30,8 @@ public record Provenance(String gitCommit, boolean gitDirty, Map<String, String>
         v.put("djl", resourceProperty("ai/djl/engine/api.properties", "djl_version"));
         v.put("pytorch", resourceProperty("native/lib/pytorch.properties", "version"));
         v.put("jackson", com.fasterxml.jackson.databind.cfg.PackageVersion.VERSION.toString());
-        v.put("tablesaw", implementationVersion(tech.tablesaw.api.Table.class, "unknown"));
+        // Tablesaw's jar has no Implementation-Version in its manifest; Maven's pom.properties names it.
+        v.put("tablesaw", resourceProperty("META-INF/maven/tech.tablesaw/tablesaw-core/pom.properties", "version"));
         v.put("java", System.getProperty("java.version"));
         v.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch"));
         return v;

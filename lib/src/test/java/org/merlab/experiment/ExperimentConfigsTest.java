@@ -79,6 +79,7 @@ class ExperimentConfigsTest {
         Provenance p = Provenance.capture(dir, "cpu");
         assertEquals("0.33.0", p.versions().get("djl"));
         assertTrue(p.versions().get("pytorch").startsWith("2.5.1"), p.versions().toString());
+        assertEquals("0.44.4", p.versions().get("tablesaw"), "the version pinned in the parent pom");
         assertEquals("unknown", p.gitCommit(), "not a git repository");
     }
 
