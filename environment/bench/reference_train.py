@@ -16,7 +16,7 @@ and its 2048x2048 GFLOP/s.
 
 `--device cuda` runs the same on the first GPU (what `merlab bench train` asks for when it trains on one).
 """
-import argparse, json, os, time
+import argparse, json, os, statistics, time
 import numpy as np
 import torch
 import torch.nn as nn
@@ -167,7 +167,7 @@ def main():
             all_epochs += e
             steps += s
     cv = time.perf_counter() - t0
-    steady = sorted(all_epochs)[len(all_epochs) // 2]
+    steady = statistics.median(all_epochs)  # as bench train's median of merlab's epochs
     out = {'torch': torch.__version__, 'threads': torch.get_num_threads(), 'device': str(device), 'epochs_per_fold': a.epochs,
            'folds': a.folds, 'seeds': a.seeds, 'models': a.folds * a.seeds, 'steps': steps, 'cv_seconds': cv, 'epoch_seconds_median': steady,
            'first_epoch_seconds': all_epochs[0], 'steps_per_second': steps / cv}

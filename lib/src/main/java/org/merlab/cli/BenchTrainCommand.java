@@ -158,19 +158,17 @@ final class BenchTrainCommand implements Callable<Integer> {
     /** Every pair's CV seconds and ratio, in the order they ran, and the median ratio, printed and put in the JSON. */
     private static void repeats(Map<String, Object> all, List<Double> merlabCvs, List<Double> referenceCvs) {
         List<Map<String, Object>> runs = new ArrayList<>();
-        List<Double> sorted = new ArrayList<>();
+        List<Double> ratios = new ArrayList<>();
         for (int i = 0; i < Math.min(merlabCvs.size(), referenceCvs.size()); i++) {
             double ratio = merlabCvs.get(i) / referenceCvs.get(i);
-            sorted.add(ratio);
+            ratios.add(ratio);
             Map<String, Object> run = new LinkedHashMap<>();
             run.put("merlab_cv_seconds", merlabCvs.get(i));
             run.put("reference_cv_seconds", referenceCvs.get(i));
             run.put("ratio_cv", ratio);
             runs.add(run);
         }
-        Collections.sort(sorted);
-        int n = sorted.size();
-        double median = n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+        double median = median(ratios);
         all.put("runs", runs);
         all.put("ratio_cv_median", median);
         StringBuilder line = new StringBuilder();
@@ -179,6 +177,14 @@ final class BenchTrainCommand implements Callable<Integer> {
             line.append(String.format(Locale.ROOT, "%.2f (%.2f / %.2f s)", r.get("ratio_cv"), r.get("merlab_cv_seconds"), r.get("reference_cv_seconds")));
         }
         System.out.printf(Locale.ROOT, "CV ratio of each pair, in turn: %s; median %.2f%n", line, median);
+    }
+
+    /** The median (of an even count, the mean of the middle two), as Python's {@code statistics.median}: the reference's too. */
+    static double median(List<Double> values) {
+        List<Double> sorted = new ArrayList<>(values);
+        Collections.sort(sorted);
+        int n = sorted.size();
+        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
     }
 
     /** One timed training of the config's models (SEEDS x 5 folds) by merlab: its figures, as in the JSON's "merlab". */
@@ -230,9 +236,7 @@ final class BenchTrainCommand implements Callable<Integer> {
         // training: forward + backward ≈ 3 forwards; held-out evaluation: one forward per epoch (tests ignored)
         double flops = 2.0 * macs * (3.0 * steps * batch + evalRows);
         double gflops = flops / cvSeconds / 1e9;
-        List<Double> sorted = new ArrayList<>(epochSeconds);
-        Collections.sort(sorted);
-        double epochMedian = sorted.get(sorted.size() / 2);
+        double epochMedian = median(epochSeconds);
         int threads = ComputeDevice.threads();
         Map<String, Object> merlab = new LinkedHashMap<>();
         merlab.put("config", c.name());
