@@ -264,7 +264,7 @@ public final class ExperimentRunner {
         for (SeedResult s : seeds) writeSeed(store, resolved, o.profile(), root, prov, s, false);
         writeEnsembleSubmissions(store, seeds);
         double secs = (System.nanoTime() - pd.t0) / 1e9;
-        Map<String, Object> runtime = runtime(ctx.device(), device, pd.trained, pd.reused, secs);
+        Map<String, Object> runtime = runtime(ctx.device(), device, pd.trained, pd.reused, secs, trainingSeconds(seeds));
         writeMetrics(store, resolved, o.profile(), root, metrics, null, null, runtime, prov);
         return new RunResult(resolved.name(), false, store.dir(), metrics, seeds, pd.trained, pd.reused, secs, null);
     }
@@ -591,7 +591,23 @@ public final class ExperimentRunner {
         }
     }
 
-    private static Map<String, Object> runtime(Device on, String device, int trained, int reused, double secs) {
+    /**
+     * The training time of every fold of {@code seeds}, whichever call trained it: each fold file keeps the seconds of
+     * the call that trained it, so a call that reuses finished folds still says what they cost (its own {@code seconds}
+     * is then only loading and scoring).
+     */
+    static double trainingSeconds(List<SeedResult> seeds) {
+        double sum = 0;
+        for (SeedResult s : seeds) for (FoldResult f : s.folds()) sum += f.summary().seconds();
+        return sum;
+    }
+
+    /**
+     * metrics.json's {@code runtime}: where and how the numbers were made, {@code seconds} of this call (wall time, folds
+     * reused included) and {@code training_seconds} of all its folds ({@link #trainingSeconds}).
+     */
+    private static Map<String, Object> runtime(Device on, String device, int trained, int reused, double secs,
+                                               double trainingSecs) {
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("device", device);
         r.put("threads", ComputeDevice.threads());
@@ -604,6 +620,7 @@ public final class ExperimentRunner {
         r.put("folds_trained", trained);
         r.put("folds_reused", reused);
         r.put("seconds", secs);
+        r.put("training_seconds", trainingSecs);
         return r;
     }
 
@@ -725,7 +742,9 @@ public final class ExperimentRunner {
         int trained = members.stream().mapToInt(RunResult::foldsTrained).sum();
         int reused = members.stream().mapToInt(RunResult::foldsReused).sum();
         double secs = (System.nanoTime() - t0) / 1e9;
-        writeMetrics(store, resolved, o.profile(), root, metrics, info, resolvedMembers, runtime(ctx.device(), device, trained, reused, secs), prov);
+        double training = members.stream().mapToDouble(m -> trainingSeconds(m.seeds())).sum();
+        writeMetrics(store, resolved, o.profile(), root, metrics, info, resolvedMembers,
+                runtime(ctx.device(), device, trained, reused, secs, training), prov);
         return new RunResult(resolved.name(), true, store.dir(), metrics, fused, trained, reused, secs, weights);
     }
 

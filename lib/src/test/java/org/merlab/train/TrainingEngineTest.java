@@ -130,6 +130,10 @@ class TrainingEngineTest extends TinySimTest {
         ExperimentRunner.RunResult again = run("att", out);
         assertEquals(0, again.foldsTrained());
         assertEquals(10, again.foldsReused());
+        // a call that reuses every fold still reports what training them cost: the fold files' seconds, not its own
+        double trainedFor = json(first.metricsFile()).get("runtime").get("training_seconds").asDouble();
+        assertTrue(trainedFor > 0, "training_seconds " + trainedFor);
+        assertEquals(trainedFor, json(again.metricsFile()).get("runtime").get("training_seconds").asDouble(), 1e-9);
 
         Files.delete(first.dir().resolve("seed-1").resolve("fold-3.json"));
         List<String> trained = Collections.synchronizedList(new ArrayList<>());
