@@ -48,13 +48,17 @@ final class BenchSweepCommand implements Callable<Integer> {
     @Option(names = "--width", description = "Hidden size and d of the models (default: the config's, 256 and 128).")
     Integer width;
 
-    @Option(names = "--dropout-chunk", description = "Steps per dropout draw (sets -Dmerlab.dropout.chunk; default auto:"
-            + " 1 on the CPU, 16 on a GPU).")
+    @Option(names = "--dropout-chunk", description = "Steps per dropout draw of libtorch's generator (sets"
+            + " -Dmerlab.dropout.chunk, and on the CPU -Dmerlab.dropout.draws=libtorch; default: Java's draws, per step,"
+            + " on the CPU, libtorch's in chunks of 16 on a GPU).")
     String dropoutChunk;
 
     @Override
     public Integer call() throws Exception {
-        if (dropoutChunk != null) System.setProperty("merlab.dropout.chunk", dropoutChunk);
+        if (dropoutChunk != null) {
+            System.setProperty("merlab.dropout.chunk", dropoutChunk);
+            System.setProperty("merlab.dropout.draws", "libtorch");
+        }
         Path home = DatasetLocator.home();
         ExperimentConfig base = ExperimentConfigs.read(home.resolve("experiments").resolve("hl-L18.json"));
         List<Long> seedList = new ArrayList<>();
@@ -97,6 +101,7 @@ final class BenchSweepCommand implements Callable<Integer> {
             all.put("seeds", seeds);
             all.put("width", width == null ? "config" : width);
             all.put("dropout_chunk", System.getProperty("merlab.dropout.chunk", "auto"));
+            all.put("dropout_draws", System.getProperty("merlab.dropout.draws", "auto"));
             all.put("warm_up", "one epoch of the one config, untimed, before both");
             all.put("one_config", single.json(one.getFileName().toString().replace(".json", "")));
             all.put("sweep", sweep.json(layers + " layers"));

@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
+import java.util.function.IntFunction;
 import org.merlab.data.LabelSet;
 import org.merlab.data.Split;
 import org.merlab.experiment.ExperimentConfig;
@@ -43,7 +44,7 @@ import org.merlab.model.StackedModel;
  *
  * <p>A model's numbers do not depend on which other models share its stack, nor on its place in it:
  * every model draws its dropout masks from its own stream, seeded by (seed, fold, epoch, batch)
- * ({@link DropoutStreams}: per step on the CPU, in chunks of steps on a GPU);
+ * ({@link DropoutStreams}: drawn in Java per step on the CPU, by libtorch in chunks of steps on a GPU);
  * evaluation pads each model's rows to whole blocks of {@link #ROW_BLOCK}, as the training batch of
  * 32 already is; and a stack never shrinks to one model (libtorch takes other kernels for a single
  * matrix product). Left: a batch size that is not a multiple of 32 with the gated decoder (its
@@ -131,7 +132,7 @@ final class BatchedTrainer {
         long held = data.trainClass.length / Math.max(2, config.protocol().folds()) + 1;
         long acts = 16L * batch * (sumD + 8L * m.hidden());
         long eval = held * (sumD + 8L * m.hidden());
-        long masks = m.dropout() > 0 ? DropoutStreams.bytesPerModel(DropoutStreams.chunk(data.device), (int) batch, 8 * m.hidden()) : 0;
+        long masks = m.dropout() > 0 ? DropoutStreams.bytesPerModel(DropoutStreams.javaDraws(data.device) ? 1 : DropoutStreams.chunk(data.device), (int) batch, 8 * m.hidden()) : 0;
         // params: weights, best weights, gradient, two moments; the flat update (GPU) also holds the gradients end to
         // end and libtorch's copy of them
         long copies = StackedAdam.implementation(data.device).equals(StackedAdam.FLAT) ? 7 : 5;
@@ -565,6 +566,12 @@ final class BatchedTrainer {
     }
 
     /** One epoch of every model in the stack that is still active (each its own next epoch), then its evaluation. */
+    /**
+     * One epoch of every active model of the stack: the epoch's batches ({@link EpochBatches}), a batched step each
+     * ({@link #step}), then the held-out evaluation and bookkeeping ({@link #endEpoch}). Kept as small methods: the
+     * JIT compiled the one long method this was three times in a run, about 2.3 s of a core on the 2-core machine,
+     * while training waited for that core (docs/benchmarks.md, "The JIT's share").
+     */
     private static void trainEpoch(Engine engine, StackedModel model, StackedModel best, StackedAdam adam, List<Slot> slots,
                                    NDList heldInputs, List<DeviceData> sources, List<int[]> segments, DeviceData data,
                                    int batchSize, boolean dropout, float lambdaE, float lambdaV, Device device,
@@ -572,18 +579,13 @@ final class BatchedTrainer {
         long t0 = System.nanoTime();
         int k = slots.size();
         Slot first = slots.get(0);
-        int steps = 0;
-        int activeCount = 0;
         List<Slot> training = new ArrayList<>();
         for (Slot s : slots) {
             if (!s.active) continue;
             training.add(s);
             s.epochsRun++;
             FoldTrainer.shuffle(s.order, s.shuffler);
-            steps = Math.max(steps, s.batches);
-            activeCount++;
         }
-        float[] lossSum;
         long[] dropoutSeeds = new long[k];
         int[] epochs = new int[k];
         boolean[] live = new boolean[k];
@@ -593,13 +595,39 @@ final class BatchedTrainer {
             epochs[i] = s.epochsRun;
             live[i] = s.active;
         }
+        float[] lossSum;
         try (NDManager em = data.manager.newSubManager(device);
-             DropoutStreams masks = new DropoutStreams(engine, em, DropoutStreams.chunk(device), batchSize, model.dropoutWidth())) {
+             DropoutStreams masks = DropoutStreams.of(engine, em, device, batchSize, model.dropoutWidth())) {
             NDArray lossAcc = em.zeros(new Shape(k), DataType.FLOAT32);
-            // The epoch's batches (each model's rows, row masks, counts, weights) go to the device in one copy per
-            // array, and each step takes views of them. A step then waits for nothing: on a GPU a copy from Java's
-            // memory waits for every kernel queued before it, which made every step wait for the last one (and, with
-            // --parallel, for the other configs' steps).
+            EpochBatches batches = EpochBatches.of(slots, batchSize, em);
+            // a step's dropout uniforms, made inside the step's scope, which frees them
+            IntFunction<NDArray> uniforms = b -> dropout ? masks.step(dropoutSeeds, epochs, live, batches.stepping()[b], b) : null;
+            for (int b = 0; b < batches.steps(); b++) {
+                FoldTrainer.checkInterrupt(first.job.seed(), first.job.fold(), first.epochsRun);
+                step(model, adam, batches, b, uniforms, sources, segments, data, lambdaE, lambdaV, lossAcc);
+            }
+            lossSum = lossAcc.toFloatArray();
+        }
+        double epochSeconds = (System.nanoTime() - t0) / 1e9;
+        FoldTrainer.checkInterrupt(first.job.seed(), first.job.fold(), first.epochsRun);
+        endEpoch(model, best, slots, heldInputs, lossSum, epochSeconds / training.size(), listener);
+        // the whole epoch (masked models included: they cost too) shared among the models that trained in it
+        double share = (System.nanoTime() - t0) / 1e9 / training.size();
+        for (Slot s : training) s.seconds += share;
+    }
+
+    /**
+     * An epoch's batches of every model of the stack, on the device in one copy per array (each step takes views):
+     * per step and model the rows (padded), a row mask, the count of valid rows (at least 1) and the weight of the
+     * model's loss (0: the model does not step). A step then waits for nothing: on a GPU a copy from Java's memory
+     * waits for every kernel queued before it, which made every step wait for the last one (and, with --parallel,
+     * for the other configs' steps).
+     */
+    private record EpochBatches(int steps, NDArray rows, NDArray mask, NDArray count, NDArray weight, boolean[][] stepping) {
+        static EpochBatches of(List<Slot> slots, int batchSize, NDManager em) {
+            int k = slots.size();
+            int steps = 0;
+            for (Slot s : slots) if (s.active) steps = Math.max(steps, s.batches);
             long[] idx = new long[steps * k * batchSize];
             float[] mask = new float[steps * k * batchSize];
             float[] count = new float[steps * k];
@@ -622,42 +650,45 @@ final class BatchedTrainer {
                     weight[b * k + i] = step ? 1f : 0f;
                 }
             }
-            NDArray idxAll = em.create(idx, new Shape(steps, k, batchSize));
-            NDArray maskAll = em.create(mask, new Shape(steps, k, batchSize));
-            NDArray countAll = em.create(count, new Shape(steps, k));
-            NDArray weightAll = em.create(weight, new Shape(steps, k));
-            for (int b = 0; b < steps; b++) {
-                FoldTrainer.checkInterrupt(first.job.seed(), first.job.fold(), first.epochsRun);
-                boolean[] step = stepping[b];
-                try (NDScope scope = new NDScope()) {
-                    NDArray idxArray = idxAll.get(b);
-                    NDList inputs = gather(sources, segments, idxArray);
-                    NDArray classes = data.trainClassArray.get(idxArray);
-                    NDArray valence = data.trainValenceArray.get(idxArray);
-                    NDArray maskArray = maskAll.get(b);
-                    NDArray countArray = countAll.get(b);
-                    NDArray weightArray = weightAll.get(b);
-                    NDArray uniforms = dropout ? masks.step(dropoutSeeds, epochs, live, step, b) : null;
-                    NDArray perModel;
-                    try (Autograd rec = Autograd.record()) {
-                        StackedModel.Output out = model.forward(inputs, uniforms);
-                        perModel = model.losses(out, classes, valence, maskArray, countArray, lambdaE, lambdaV);
-                        rec.backward(perModel.mul(weightArray).sum());
-                    }
-                    lossAcc.addi(perModel.mul(weightArray));
-                    long tAdam = System.nanoTime();
-                    adam.step(step);
-                    OPTIMIZER_NANOS.addAndGet(System.nanoTime() - tAdam);
-                    MODEL_STEPS.addAndGet(k);
-                    STACK_STEPS.incrementAndGet();
-                    scope.suppressNotUsedWarning();
-                }
-            }
-            lossSum = lossAcc.toFloatArray();
+            return new EpochBatches(steps, em.create(idx, new Shape(steps, k, batchSize)), em.create(mask, new Shape(steps, k, batchSize)),
+                    em.create(count, new Shape(steps, k)), em.create(weight, new Shape(steps, k)), stepping);
         }
-        double epochSeconds = (System.nanoTime() - t0) / 1e9;
+    }
 
-        FoldTrainer.checkInterrupt(first.job.seed(), first.job.fold(), first.epochsRun);
+    /** Batched step {@code b} of the epoch: forward, every model's loss, backward, Adam; the losses added to {@code lossAcc}. */
+    private static void step(StackedModel model, StackedAdam adam, EpochBatches batches, int b, IntFunction<NDArray> uniforms,
+                             List<DeviceData> sources, List<int[]> segments, DeviceData data, float lambdaE, float lambdaV,
+                             NDArray lossAcc) {
+        try (NDScope scope = new NDScope()) {
+            NDArray idxArray = batches.rows().get(b);
+            NDList inputs = gather(sources, segments, idxArray);
+            NDArray classes = data.trainClassArray.get(idxArray);
+            NDArray valence = data.trainValenceArray.get(idxArray);
+            NDArray weightArray = batches.weight().get(b);
+            NDArray dropoutUniforms = uniforms.apply(b);
+            NDArray perModel;
+            try (Autograd rec = Autograd.record()) {
+                StackedModel.Output out = model.forward(inputs, dropoutUniforms);
+                perModel = model.losses(out, classes, valence, batches.mask().get(b), batches.count().get(b), lambdaE, lambdaV);
+                rec.backward(perModel.mul(weightArray).sum());
+            }
+            lossAcc.addi(perModel.mul(weightArray));
+            long tAdam = System.nanoTime();
+            adam.step(batches.stepping()[b]);
+            OPTIMIZER_NANOS.addAndGet(System.nanoTime() - tAdam);
+            MODEL_STEPS.addAndGet(model.size());
+            STACK_STEPS.incrementAndGet();
+            scope.suppressNotUsedWarning();
+        }
+    }
+
+    /**
+     * After an epoch: every active model's held-out score, its curve point, its best epoch (whose weights {@code best}
+     * keeps) and its patience stop or end.
+     */
+    private static void endEpoch(StackedModel model, StackedModel best, List<Slot> slots, NDList heldInputs, float[] lossSum,
+                                 double secondsPerModel, RunListener listener) {
+        int k = slots.size();
         float[][] sigmas = sigmas(model);
         float[][] mus = mus(model);
         int[] heldRows = new int[k];
@@ -688,7 +719,7 @@ final class BatchedTrainer {
             Double se = sigmas == null ? null : (double) sigmas[i][0];
             Double sv = sigmas == null ? null : (double) sigmas[i][1];
             EpochStats stats = new EpochStats(epoch, lossSum[i] / s.batches, score.weightedF1(), score.accuracy(),
-                    score.mse(), combined, se, sv, epochSeconds / activeCount);
+                    score.mse(), combined, se, sv, secondsPerModel);
             s.curves.add(stats);
             listener.onEpoch(s.config.name(), s.job.seed(), s.job.fold(), stats);
             if (s.patience != null && epoch - s.bestEpoch >= s.patience && epoch < s.epochs) {
@@ -700,9 +731,6 @@ final class BatchedTrainer {
         }
         // the improved models' weights are kept; their tests are evaluated once, when they are done (evaluateTests)
         if (anyImproved) best.copyModelsFrom(model, improvedSlots);
-        // the whole epoch (masked models included: they cost too) shared among the models that trained in it
-        double share = (System.nanoTime() - t0) / 1e9 / activeCount;
-        for (Slot s : training) s.seconds += share;
     }
 
     /**

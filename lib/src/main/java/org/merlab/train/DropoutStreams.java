@@ -14,28 +14,41 @@ import java.util.SplittableRandom;
  * The dropout uniforms of a stack, step by step: (K, B, W) per step, model i's from its own stream, so that a
  * model's masks do not depend on which models share its stack, on its place in it, or on K.
  *
- * <p>A model's stream is keyed by (its dropout seed, its epoch, the batch): libtorch's global generator is seeded
- * from that key and draws the model's uniforms. Seeding and drawing are two libtorch calls per model, which on a
- * GPU cost a kernel launch and a JNI crossing each, whatever the size of the draw: at K = 375 (a layer sweep) they
- * were most of a step. So the draws come in chunks of C steps: at the first batch b of a chunk each model's
- * generator is seeded with the key of b and draws (C, B, W) at once; the C steps then read their slice of the
- * stacked chunk (one call per step). C = 1 is the per-step scheme exactly. Chunks start again at every epoch, and a
- * chunk is always drawn whole (C rows, even past the epoch's last batch): CUDA's generator gives an element a value
- * that depends on the size of the draw, so the size must not depend on the stack.
- *
- * <p>C ({@value #CHUNK_PROPERTY}): 1 on the CPU, where the calls cost little next to the arithmetic and the
- * committed MER-SIM figures were made with per-step draws; {@value #GPU_CHUNK} on a GPU. The masks differ with C
- * (for C > 1, every batch of a chunk but the first), so C is part of what makes a run's numbers; it is fixed by
- * the property and the device, never by memory or K.
+ * <p>A model's stream is keyed by (its dropout seed, its epoch, the batch): {@link #key}. Two ways to draw from it
+ * ({@value #DRAWS_PROPERTY}):
+ * <ul>
+ *   <li>{@value #JAVA} (the CPU default): model i's uniforms of a batch are the first B·W values
+ *   {@code (nextLong() >>> 40) · 2⁻²⁴} of {@code new SplittableRandom(key)}, computed here, straight into the
+ *   step's array. libtorch's CPU generator (a Mersenne twister, one element at a time, on one thread, plus a seeding
+ *   call per model) took about 5 ms of a 45 ms step of a 15-model attention stack; this takes under 1 ms.</li>
+ *   <li>{@value #LIBTORCH} (the GPU default): libtorch's global generator is seeded with the key and draws the
+ *   model's uniforms on the device. Seeding and drawing are two libtorch calls per model, which on a GPU cost a
+ *   kernel launch and a JNI crossing each, whatever the size of the draw: at K = 375 (a layer sweep) they were most
+ *   of a step. So these draws come in chunks of C steps: at the first batch b of a chunk each model's generator is
+ *   seeded with the key of b and draws (C, B, W) at once; the C steps then read their slice of the stacked chunk
+ *   (one call per step). C = 1 is the per-step scheme exactly. Chunks start again at every epoch, and a chunk is
+ *   always drawn whole (C rows, even past the epoch's last batch): CUDA's generator gives an element a value that
+ *   depends on the size of the draw, so the size must not depend on the stack. C ({@value #CHUNK_PROPERTY}):
+ *   {@value #GPU_CHUNK} on a GPU, 1 on the CPU.</li>
+ * </ul>
+ * The masks differ between the two, and for libtorch's with C, so the scheme ({@link #scheme}) is part of what makes a
+ * run's numbers: it is fixed by the properties and the device, never by memory or K, and results record it.
  */
 final class DropoutStreams implements AutoCloseable {
     /** Steps per draw: a number, or {@code auto} (the default: 1 on the CPU, {@value #GPU_CHUNK} on a GPU). */
     static final String CHUNK_PROPERTY = "merlab.dropout.chunk";
     static final int GPU_CHUNK = 16;
+    /** Who draws: {@value #JAVA} or {@value #LIBTORCH} (default: java on the CPU, libtorch on a GPU). */
+    static final String DRAWS_PROPERTY = "merlab.dropout.draws";
+    static final String JAVA = "java";
+    static final String LIBTORCH = "libtorch";
+    private static final long GOLDEN_GAMMA = 0x9e3779b97f4a7c15L; // SplittableRandom's increment for a seeded instance
 
     private final Engine engine;
     private final NDManager manager;
+    private final boolean javaDraws;
     private final int chunk;
+    private float[] row; // one model's (B, W) Java draw
     private final Shape stepShape;
     private NDManager chunkManager;
     private NDArray current;
@@ -47,11 +60,44 @@ final class DropoutStreams implements AutoCloseable {
      * @param width W: dropout values per sample of one forward
      */
     DropoutStreams(Engine engine, NDManager manager, int chunk, int batchSize, int width) {
+        this(engine, manager, false, chunk, batchSize, width);
+    }
+
+    /**
+     * @param javaDraws draw here ({@value #JAVA}; {@code chunk} must then be 1) rather than with libtorch's generator
+     */
+    DropoutStreams(Engine engine, NDManager manager, boolean javaDraws, int chunk, int batchSize, int width) {
         if (chunk < 1) throw new IllegalArgumentException("dropout chunk must be ≥ 1, got " + chunk);
+        if (javaDraws && chunk != 1) throw new IllegalArgumentException("Java draws come per step, not in chunks of " + chunk);
         this.engine = engine;
         this.manager = manager;
+        this.javaDraws = javaDraws;
         this.chunk = chunk;
         this.stepShape = new Shape(batchSize, width);
+    }
+
+    /** The streams of a stack on {@code device}, drawn as {@link #scheme} says. */
+    static DropoutStreams of(Engine engine, NDManager manager, Device device, int batchSize, int width) {
+        boolean java = javaDraws(device);
+        return new DropoutStreams(engine, manager, java, java ? 1 : chunk(device), batchSize, width);
+    }
+
+    /**
+     * Whether the draws on {@code device} are Java's ({@value #DRAWS_PROPERTY}): by default on the CPU. On a GPU the
+     * draws stay on the device (a copy from Java's memory would make every step wait for the queued kernels), so
+     * {@value #JAVA} there means the GPU's default, as {@code -Dmerlab.adam=java} does.
+     */
+    static boolean javaDraws(Device device) {
+        String prop = System.getProperty(DRAWS_PROPERTY, "").trim();
+        if (!prop.isEmpty() && !prop.equals(JAVA) && !prop.equals(LIBTORCH)) {
+            throw new IllegalArgumentException("-D" + DRAWS_PROPERTY + "=" + prop + ": use java or libtorch");
+        }
+        return !device.isGpu() && !prop.equals(LIBTORCH);
+    }
+
+    /** The dropout scheme on {@code device}, as results and checkpoints record it: {@code java} or {@code libtorch, chunks of C}. */
+    static String scheme(Device device) {
+        return javaDraws(device) ? JAVA : LIBTORCH + ", chunks of " + chunk(device);
     }
 
     /** C for this device: the property if set to a number, else 1 on the CPU and {@value #GPU_CHUNK} on a GPU. */
@@ -85,6 +131,7 @@ final class DropoutStreams implements AutoCloseable {
      * (until the next chunk) otherwise.
      */
     NDArray step(long[] seeds, int[] epochs, boolean[] live, boolean[] stepping, int batch) {
+        if (javaDraws) return javaDraw(seeds, epochs, stepping, batch);
         if (chunk == 1) return draw(seeds, epochs, stepping, batch, stepShape);
         int start = batch - batch % chunk;
         if (start != currentStart) {
@@ -115,6 +162,36 @@ final class DropoutStreams implements AutoCloseable {
             }
         }
         return NDArrays.stack(parts, 0);
+    }
+
+    /** Per model its (B, W) values of {@link #uniforms}, written into one new (K, B, W) array; zeros for a model not stepping. */
+    private NDArray javaDraw(long[] seeds, int[] epochs, boolean[] stepping, int batch) {
+        int n = (int) stepShape.size();
+        if (row == null) row = new float[n];
+        NDArray out = manager.create(new Shape(seeds.length).addAll(stepShape), ai.djl.ndarray.types.DataType.FLOAT32);
+        java.nio.FloatBuffer view = CpuAdamKernel.floats(out); // the array's own memory: writes land in it
+        for (int i = 0; i < seeds.length; i++) {
+            if (stepping[i]) uniforms(key(seeds[i], epochs[i], batch), row);
+            else java.util.Arrays.fill(row, 0f);
+            view.put(i * n, row, 0, n);
+        }
+        return out;
+    }
+
+    /**
+     * Fills {@code out} with the first {@code out.length} values {@code (nextLong() >>> 40) · 2⁻²⁴} of
+     * {@code new SplittableRandom(key)}: uniform in [0, 1) with 24 bits, as a float holds them. Written out (the
+     * generator's step and its mixing function, SplitMix64) so that the JIT vectorises it; {@code DropoutStreamsTest}
+     * checks it against {@link SplittableRandom}.
+     */
+    static void uniforms(long key, float[] out) {
+        for (int j = 0; j < out.length; j++) {
+            long z = key + (j + 1) * GOLDEN_GAMMA;
+            z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;
+            z = (z ^ (z >>> 27)) * 0x94d049bb133111ebL;
+            z = z ^ (z >>> 31);
+            out[j] = (z >>> 40) * 0x1.0p-24f;
+        }
     }
 
     private void closeChunk() {

@@ -616,6 +616,7 @@ public final class ExperimentRunner {
         boolean batched = BatchedTrainer.enabled();
         r.put("engine", batched ? "batched" : "sequential");
         r.put("adam_update", batched ? StackedAdam.implementation(on) : "libtorch");
+        r.put("dropout_draws", batched ? DropoutStreams.scheme(on) : "libtorch's dropout");
         r.put("matrix_kernels", MatrixKernels.describe(on));
         r.put("folds_trained", trained);
         r.put("folds_reused", reused);

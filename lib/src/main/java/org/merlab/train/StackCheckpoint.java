@@ -46,7 +46,7 @@ final class StackCheckpoint {
     static final String MINUTES_PROPERTY = "merlab.checkpoint.minutes";
     static final double DEFAULT_MINUTES = 5;
     static final String DIR = ".checkpoint";
-    private static final int VERSION = 1;
+    private static final int VERSION = 2; // 2: the dropout scheme by name (1: libtorch's chunk only)
     private static final String HEADER = "stack.json";
     private static final String ARRAYS = "stack.bin";
 
@@ -71,7 +71,7 @@ final class StackCheckpoint {
             @JsonProperty("version") int version,
             @JsonProperty("device") String device,
             @JsonProperty("optimizer") String optimizer,
-            @JsonProperty("dropout_chunk") int dropoutChunk,
+            @JsonProperty("dropout") String dropout,
             @JsonProperty("held_rows_padded") int heldRowsPadded,
             @JsonProperty("identities") Map<String, String> identities,
             @JsonProperty("slots") List<SlotState> slots,
@@ -136,7 +136,7 @@ final class StackCheckpoint {
                 Files.writeString(next.resolve("slot-" + i + ".json"), ExperimentConfigs.JSON.writeValueAsString(r.summary()));
             }
             Header h = new Header(VERSION, device.toString(), optimizer(device),
-                    DropoutStreams.chunk(device), heldRowsPadded, place.identities(), states, adamSteps, refs);
+                    DropoutStreams.scheme(device), heldRowsPadded, place.identities(), states, adamSteps, refs);
             Files.writeString(next.resolve(HEADER), ExperimentConfigs.JSON.writeValueAsString(h));
             Path old = dir.resolveSibling(dir.getFileName() + ".old");
             SimWriter.deleteTree(old);
@@ -164,7 +164,7 @@ final class StackCheckpoint {
             String why = h.version() != VERSION ? "another format"
                     : !h.device().equals(device.toString()) ? "trained on " + h.device()
                     : !h.optimizer().equals(optimizer(device)) ? "another optimizer (" + h.optimizer() + ")"
-                    : h.dropoutChunk() != DropoutStreams.chunk(device) ? "other dropout draws (chunks of " + h.dropoutChunk() + ")"
+                    : !h.dropout().equals(DropoutStreams.scheme(device)) ? "other dropout draws (" + h.dropout() + ")"
                     : !otherConfigs(h, place).isEmpty() ? "saved by a training of other configs as well (" + otherConfigs(h, place) + ")"
                     : !identitiesMatch(h, place) ? "another config or dataset"
                     : null;

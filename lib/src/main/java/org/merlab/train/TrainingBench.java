@@ -20,6 +20,11 @@ public final class TrainingBench {
         return BatchedTrainer.optimizerSeconds();
     }
 
+    /** The batched engine's dropout scheme on {@code device} ({@code java}, or libtorch's draws in chunks). */
+    public static String dropoutScheme(ai.djl.Device device) {
+        return DropoutStreams.scheme(device);
+    }
+
     /** Batched steps the batched engine has computed in this JVM so far (all stacks together). */
     public static long stackSteps() {
         return BatchedTrainer.stackSteps();

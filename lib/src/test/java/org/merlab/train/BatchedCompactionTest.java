@@ -44,6 +44,8 @@ class BatchedCompactionTest extends TinySimTest {
         Map<String, String> props = new TreeMap<>();
         props.put(StackedAdam.KERNEL_PROPERTY, adam);
         props.put(DropoutStreams.CHUNK_PROPERTY, dropoutChunk == null ? null : dropoutChunk.toString());
+        // chunks are a scheme of libtorch's draws (the GPU's); the CPU's default draws in Java, per step
+        props.put(DropoutStreams.DRAWS_PROPERTY, dropoutChunk == null ? null : DropoutStreams.LIBTORCH);
         props.put(BatchedTrainer.COMPACT_PROPERTY, Boolean.toString(compact));
         props.put(BatchedTrainer.MAX_K_PROPERTY, maxK == null ? null : maxK.toString());
         props.put(BatchedTrainer.ENGINE_PROPERTY, "batched");

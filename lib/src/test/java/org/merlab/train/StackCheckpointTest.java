@@ -36,11 +36,12 @@ class StackCheckpointTest extends TinySimTest {
         assertResumes(c, null, "ck-s1 0/0", 4, "all-4");
     }
 
-    /** A GPU's settings on the CPU: parameters and moments laid end to end (flat update), dropout drawn 16 steps at once. */
+    /** A GPU's settings on the CPU: parameters and moments laid end to end (flat update), dropout drawn by libtorch 16 steps at once. */
     @Test
     void theGpuLayoutResumesBitForBit() throws IOException {
         List<Path> c = List.of(write("ck-gpu", "[[\"HL18\", \"HL19\"], [\"RF\", \"MR\"]]", "cross", "joint", "uncertainty", "[0]"));
-        Map<String, String> gpu = Map.of(StackedAdam.KERNEL_PROPERTY, StackedAdam.FLAT, DropoutStreams.CHUNK_PROPERTY, "16");
+        Map<String, String> gpu = Map.of(StackedAdam.KERNEL_PROPERTY, StackedAdam.FLAT, DropoutStreams.CHUNK_PROPERTY, "16",
+                DropoutStreams.DRAWS_PROPERTY, DropoutStreams.LIBTORCH);
         Map<String, String> before = new TreeMap<>();
         gpu.keySet().forEach(k -> before.put(k, System.getProperty(k)));
         try {
