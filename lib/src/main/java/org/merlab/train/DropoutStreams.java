@@ -19,8 +19,9 @@ import java.util.SplittableRandom;
  * <ul>
  *   <li>{@value #JAVA} (the CPU default): model i's uniforms of a batch are the first B·W values
  *   {@code (nextLong() >>> 40) · 2⁻²⁴} of {@code new SplittableRandom(key)}, computed here, straight into the
- *   step's array. libtorch's CPU generator (a Mersenne twister, one element at a time, on one thread, plus a seeding
- *   call per model) took about 5 ms of a 45 ms step of a 15-model attention stack; this takes under 1 ms.</li>
+ *   step's array. For a 15-model attention stack (B = 32, W = 1,536) libtorch's CPU generator (a Mersenne twister,
+ *   one element at a time, on one thread, plus a seeding call per model) took 3.8 ms a step; this takes 1.0–1.2 ms
+ *   (docs/benchmarks.md, "Dropout drawn in Java").</li>
  *   <li>{@value #LIBTORCH} (the GPU default): libtorch's global generator is seeded with the key and draws the
  *   model's uniforms on the device. Seeding and drawing are two libtorch calls per model, which on a GPU cost a
  *   kernel launch and a JNI crossing each, whatever the size of the draw: at K = 375 (a layer sweep) they were most
@@ -181,8 +182,8 @@ final class DropoutStreams implements AutoCloseable {
     /**
      * Fills {@code out} with the first {@code out.length} values {@code (nextLong() >>> 40) · 2⁻²⁴} of
      * {@code new SplittableRandom(key)}: uniform in [0, 1) with 24 bits, as a float holds them. Written out (the
-     * generator's step and its mixing function, SplitMix64) so that the JIT vectorises it; {@code DropoutStreamsTest}
-     * checks it against {@link SplittableRandom}.
+     * generator's step and its mixing function, SplitMix64) as a loop without calls, about 1.2 ns a value;
+     * {@code DropoutStreamsTest} checks it against {@link SplittableRandom}.
      */
     static void uniforms(long key, float[] out) {
         for (int j = 0; j < out.length; j++) {
