@@ -146,6 +146,7 @@ class CliTest {
         assertEquals(5, one.get("models").asInt(), "5 folds x 1 seed");
         assertEquals(15, sweep.get("models").asInt(), "3 layers x 5 folds");
         assertEquals("4", json.get("dropout_chunk").asText());
+        assertEquals("libtorch, chunks of 4", json.get("dropout_draws").asText(), "chunks are libtorch's draws");
         assertEquals(4, json.get("width").asInt());
         assertEquals(sweep.get("training_seconds").asDouble() / one.get("training_seconds").asDouble(),
                 json.get("ratio_training").asDouble(), 1e-12);
