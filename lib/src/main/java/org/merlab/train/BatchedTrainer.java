@@ -132,7 +132,8 @@ final class BatchedTrainer {
         long held = data.trainClass.length / Math.max(2, config.protocol().folds()) + 1;
         long acts = 16L * batch * (sumD + 8L * m.hidden());
         long eval = held * (sumD + 8L * m.hidden());
-        long masks = m.dropout() > 0 ? DropoutStreams.bytesPerModel(DropoutStreams.javaDraws(data.device) ? 1 : DropoutStreams.chunk(data.device), (int) batch, 8 * m.hidden()) : 0;
+        int drawnSteps = DropoutStreams.javaDraws(data.device) ? 1 : DropoutStreams.chunk(data.device);
+        long masks = m.dropout() > 0 ? DropoutStreams.bytesPerModel(drawnSteps, (int) batch, 8 * m.hidden()) : 0;
         // params: weights, best weights, gradient, two moments; the flat update (GPU) also holds the gradients end to
         // end and libtorch's copy of them
         long copies = StackedAdam.implementation(data.device).equals(StackedAdam.FLAT) ? 7 : 5;
@@ -565,12 +566,11 @@ final class BatchedTrainer {
         return new FoldResult(summary, s.bestHeld, s.bestTests);
     }
 
-    /** One epoch of every model in the stack that is still active (each its own next epoch), then its evaluation. */
     /**
      * One epoch of every active model of the stack: the epoch's batches ({@link EpochBatches}), a batched step each
      * ({@link #step}), then the held-out evaluation and bookkeeping ({@link #endEpoch}). Kept as small methods: the
      * JIT compiled the one long method this was three times in a run, about 2.3 s of a core on the 2-core machine,
-     * while training waited for that core (docs/benchmarks.md, "The JIT's share").
+     * while training waited for that core (docs/benchmarks.md, "Dropout drawn in Java, and the JIT's share").
      */
     private static void trainEpoch(Engine engine, StackedModel model, StackedModel best, StackedAdam adam, List<Slot> slots,
                                    NDList heldInputs, List<DeviceData> sources, List<int[]> segments, DeviceData data,

@@ -124,6 +124,24 @@ class StackCheckpointTest extends TinySimTest {
         assertFalse(Files.exists(dir), "a finished training leaves no checkpoint");
     }
 
+    /** The dropout masks are part of a stack's numbers: a checkpoint of Java's draws is not resumed with libtorch's. */
+    @Test
+    void aCheckpointOfOtherDropoutDrawsIsNotUsed() throws IOException {
+        List<Path> c = List.of(write("ck-draws", "[[\"HL18\", \"HL19\"], [\"RF\", \"MR\"]]", "flat", "joint", "fixed", "[0]"));
+        String out = "draws";
+        assertThrows(TrainingInterruptedException.class, () -> run(c, null, "0", "ck-draws 0/1", 3, out));
+        String before = System.getProperty(DropoutStreams.DRAWS_PROPERTY);
+        System.setProperty(DropoutStreams.DRAWS_PROPERTY, DropoutStreams.LIBTORCH);
+        try {
+            Outcome o = run(c, null, "0", null, 0, out);
+            assertTrue(o.messages().stream().anyMatch(m -> m.contains("not used: other dropout draws (java)")), o.messages().toString());
+            assertEquals(5, o.folds().size());
+        } finally {
+            if (before == null) System.clearProperty(DropoutStreams.DRAWS_PROPERTY);
+            else System.setProperty(DropoutStreams.DRAWS_PROPERTY, before);
+        }
+    }
+
     /** A damaged checkpoint is not used: the training starts over, with the right numbers. One that cannot be written is an error naming it. */
     @Test
     void aDamagedOrUnwritableCheckpointCostsOnlyTime() throws IOException {
