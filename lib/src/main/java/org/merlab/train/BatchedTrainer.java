@@ -132,8 +132,7 @@ final class BatchedTrainer {
         long held = data.trainClass.length / Math.max(2, config.protocol().folds()) + 1;
         long acts = 16L * batch * (sumD + 8L * m.hidden());
         long eval = held * (sumD + 8L * m.hidden());
-        int drawnSteps = DropoutStreams.javaDraws(data.device) ? 1 : DropoutStreams.chunk(data.device);
-        long masks = m.dropout() > 0 ? DropoutStreams.bytesPerModel(drawnSteps, (int) batch, 8 * m.hidden()) : 0;
+        long masks = m.dropout() > 0 ? DropoutStreams.bytesPerModel(DropoutStreams.stepsPerDraw(data.device), (int) batch, 8 * m.hidden()) : 0;
         // params: weights, best weights, gradient, two moments; the flat update (GPU) also holds the gradients end to
         // end and libtorch's copy of them
         long copies = StackedAdam.implementation(data.device).equals(StackedAdam.FLAT) ? 7 : 5;

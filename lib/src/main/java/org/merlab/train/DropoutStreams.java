@@ -78,8 +78,12 @@ final class DropoutStreams implements AutoCloseable {
 
     /** The streams of a stack on {@code device}, drawn as {@link #scheme} says. */
     static DropoutStreams of(Engine engine, NDManager manager, Device device, int batchSize, int width) {
-        boolean java = javaDraws(device);
-        return new DropoutStreams(engine, manager, java, java ? 1 : chunk(device), batchSize, width);
+        return new DropoutStreams(engine, manager, javaDraws(device), stepsPerDraw(device), batchSize, width);
+    }
+
+    /** Steps one draw covers on {@code device}: 1 for Java's draws, else libtorch's chunk C. */
+    static int stepsPerDraw(Device device) {
+        return javaDraws(device) ? 1 : chunk(device);
     }
 
     /**

@@ -42,17 +42,10 @@ class StackCheckpointTest extends TinySimTest {
         List<Path> c = List.of(write("ck-gpu", "[[\"HL18\", \"HL19\"], [\"RF\", \"MR\"]]", "cross", "joint", "uncertainty", "[0]"));
         Map<String, String> gpu = Map.of(StackedAdam.KERNEL_PROPERTY, StackedAdam.FLAT, DropoutStreams.CHUNK_PROPERTY, "16",
                 DropoutStreams.DRAWS_PROPERTY, DropoutStreams.LIBTORCH);
-        Map<String, String> before = new TreeMap<>();
-        gpu.keySet().forEach(k -> before.put(k, System.getProperty(k)));
-        try {
-            gpu.forEach(System::setProperty);
+        withProperties(gpu, () -> {
             assertResumes(c, "2", "ck-gpu 0/4", 3, "gpu");
-        } finally {
-            before.forEach((k, v) -> {
-                if (v == null) System.clearProperty(k);
-                else System.setProperty(k, v);
-            });
-        }
+            return null;
+        });
     }
 
     @Test
@@ -103,43 +96,49 @@ class StackCheckpointTest extends TinySimTest {
         }
     }
 
+    /** The same results folder, another optimizer: the state is not this run's. */
     @Test
     void aCheckpointOfOtherSettingsIsNotUsed() throws IOException {
-        List<Path> c = List.of(write("ck-other", "[[\"HL18\", \"HL19\"], [\"RF\", \"MR\"]]", "flat", "joint", "uncertainty", "[0]"));
-        String out = "other";
-        assertThrows(TrainingInterruptedException.class, () -> run(c, null, "0", "ck-other 0/1", 3, out));
-        Path dir = tmp.resolve(out).resolve("ck-other").resolve("paper").resolve(StackCheckpoint.DIR);
-        assertTrue(Files.isRegularFile(dir.resolve("stack.json")), "a checkpoint was written");
-        // the same results folder, another optimizer: the state is not this run's
-        String before = System.getProperty(StackedAdam.KERNEL_PROPERTY);
-        System.setProperty(StackedAdam.KERNEL_PROPERTY, StackedAdam.LIBTORCH);
-        try {
-            Outcome o = run(c, null, "0", null, 0, out);
-            assertTrue(o.messages().stream().anyMatch(m -> m.contains("not used: another optimizer")), o.messages().toString());
-            assertEquals(5, o.folds().size());
-        } finally {
-            if (before == null) System.clearProperty(StackedAdam.KERNEL_PROPERTY);
-            else System.setProperty(StackedAdam.KERNEL_PROPERTY, before);
-        }
-        assertFalse(Files.exists(dir), "a finished training leaves no checkpoint");
+        assertNotResumedWith("ck-other", "uncertainty", StackedAdam.KERNEL_PROPERTY, StackedAdam.LIBTORCH, "another optimizer");
     }
 
     /** The dropout masks are part of a stack's numbers: a checkpoint of Java's draws is not resumed with libtorch's. */
     @Test
     void aCheckpointOfOtherDropoutDrawsIsNotUsed() throws IOException {
-        List<Path> c = List.of(write("ck-draws", "[[\"HL18\", \"HL19\"], [\"RF\", \"MR\"]]", "flat", "joint", "fixed", "[0]"));
-        String out = "draws";
-        assertThrows(TrainingInterruptedException.class, () -> run(c, null, "0", "ck-draws 0/1", 3, out));
-        String before = System.getProperty(DropoutStreams.DRAWS_PROPERTY);
-        System.setProperty(DropoutStreams.DRAWS_PROPERTY, DropoutStreams.LIBTORCH);
+        assertNotResumedWith("ck-draws", "fixed", DropoutStreams.DRAWS_PROPERTY, DropoutStreams.LIBTORCH, "other dropout draws (java)");
+    }
+
+    /**
+     * A training of config {@code name} interrupted after its first epochs leaves a checkpoint; run again with
+     * {@code property=value}, it says the checkpoint is "not used: {@code why}", trains all 5 folds afresh and leaves
+     * no checkpoint.
+     */
+    private static void assertNotResumedWith(String name, String loss, String property, String value, String why) throws IOException {
+        List<Path> c = List.of(write(name, "[[\"HL18\", \"HL19\"], [\"RF\", \"MR\"]]", "flat", "joint", loss, "[0]"));
+        assertThrows(TrainingInterruptedException.class, () -> run(c, null, "0", name + " 0/1", 3, name));
+        Path dir = tmp.resolve(name).resolve(name).resolve("paper").resolve(StackCheckpoint.DIR);
+        assertTrue(Files.isRegularFile(dir.resolve("stack.json")), "a checkpoint was written");
+        Outcome o = withProperties(Map.of(property, value), () -> run(c, null, "0", null, 0, name));
+        assertTrue(o.messages().stream().anyMatch(m -> m.contains("not used: " + why)), o.messages().toString());
+        assertEquals(5, o.folds().size());
+        assertFalse(Files.exists(dir), "a finished training leaves no checkpoint");
+    }
+
+    /** Runs {@code body} with the system properties {@code props} (a null value: cleared), then restores them. */
+    private static <T> T withProperties(Map<String, String> props, java.util.function.Supplier<T> body) {
+        Map<String, String> before = new TreeMap<>();
+        for (String key : props.keySet()) before.put(key, System.getProperty(key));
         try {
-            Outcome o = run(c, null, "0", null, 0, out);
-            assertTrue(o.messages().stream().anyMatch(m -> m.contains("not used: other dropout draws (java)")), o.messages().toString());
-            assertEquals(5, o.folds().size());
+            props.forEach(StackCheckpointTest::setOrClear);
+            return body.get();
         } finally {
-            if (before == null) System.clearProperty(DropoutStreams.DRAWS_PROPERTY);
-            else System.setProperty(DropoutStreams.DRAWS_PROPERTY, before);
+            before.forEach(StackCheckpointTest::setOrClear);
         }
+    }
+
+    private static void setOrClear(String key, String value) {
+        if (value == null) System.clearProperty(key);
+        else System.setProperty(key, value);
     }
 
     /** A damaged checkpoint is not used: the training starts over, with the right numbers. One that cannot be written is an error naming it. */
@@ -218,8 +217,6 @@ class StackCheckpointTest extends TinySimTest {
         props.put(BatchedTrainer.MAX_K_PROPERTY, maxK);
         props.put(StackCheckpoint.MINUTES_PROPERTY, minutes);
         props.put(BatchedTrainer.ENGINE_PROPERTY, "batched");
-        Map<String, String> before = new TreeMap<>();
-        for (String key : props.keySet()) before.put(key, System.getProperty(key));
         Map<String, FoldResult> folds = new ConcurrentHashMap<>();
         List<String> messages = new ArrayList<>();
         RunListener l = new RunListener() {
@@ -238,21 +235,15 @@ class StackCheckpointTest extends TinySimTest {
                 messages.add(message);
             }
         };
-        try {
-            props.forEach((k, v) -> {
-                if (v == null) System.clearProperty(k);
-                else System.setProperty(k, v);
-            });
-            long steps0 = BatchedTrainer.modelSteps();
-            ExperimentRunner.runSweep(configFiles, new ExperimentRunner.Options(tmp.resolve(out), data, Profile.PAPER, false, l));
-            return new Outcome(new TreeMap<>(folds), BatchedTrainer.modelSteps() - steps0, messages);
-        } finally {
-            Thread.interrupted();
-            before.forEach((k, v) -> {
-                if (v == null) System.clearProperty(k);
-                else System.setProperty(k, v);
-            });
-        }
+        return withProperties(props, () -> {
+            try {
+                long steps0 = BatchedTrainer.modelSteps();
+                ExperimentRunner.runSweep(configFiles, new ExperimentRunner.Options(tmp.resolve(out), data, Profile.PAPER, false, l));
+                return new Outcome(new TreeMap<>(folds), BatchedTrainer.modelSteps() - steps0, messages);
+            } finally {
+                Thread.interrupted();
+            }
+        });
     }
 
     private static Path write(String name, String features, String structure, String decoder, String loss, String seeds)
