@@ -102,6 +102,7 @@ final class BenchSweepCommand implements Callable<Integer> {
             all.put("width", width == null ? "config" : width);
             all.put("dropout_chunk", System.getProperty("merlab.dropout.chunk", "auto"));
             all.put("dropout_draws", org.merlab.train.TrainingBench.dropoutScheme(device));
+            all.put("adam_update", org.merlab.train.TrainingBench.adamScheme(device));
             all.put("warm_up", "one epoch of the one config, untimed, before both");
             all.put("one_config", single.json(one.getFileName().toString().replace(".json", "")));
             all.put("sweep", sweep.json(layers + " layers"));

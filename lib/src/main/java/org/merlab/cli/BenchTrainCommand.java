@@ -245,6 +245,7 @@ final class BenchTrainCommand implements Callable<Integer> {
         merlab.put("speed_settings", ComputeDevice.speedSettings());
         merlab.put("matrix_kernels", MatrixKernels.describe(device));
         merlab.put("dropout_draws", org.merlab.train.TrainingBench.dropoutScheme(device));
+        merlab.put("adam_update", engine.equals("sequential") ? "libtorch" : org.merlab.train.TrainingBench.adamScheme(device));
         merlab.put("epochs_per_fold", epochs);
         merlab.put("folds", folds.size());
         merlab.put("steps", steps);

@@ -20,6 +20,7 @@ public final class Main {
     }
 
     public static void main(String[] args) {
+        LauncherStderr.adopt();
         System.exit(run(args));
     }
 

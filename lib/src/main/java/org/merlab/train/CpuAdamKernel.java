@@ -1,6 +1,7 @@
 package org.merlab.train;
 
 import ai.djl.ndarray.NDArray;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
@@ -17,10 +18,16 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>Why: the moments of a stack of K models do not fit in cache, so the update is bound by memory traffic.
  * libtorch's update ({@code adamUpdate}, what DJL's {@code Adam} calls) makes about fifteen passes over each chunk
  * (a clone of the gradient, in-place moment updates, four temporaries). Here every element is read once and
- * written once: weight, gradient and both moments come in by tiles of {@link #TILE} elements (bulk copies from the
- * arrays' native memory into per-thread scratch, which the JIT vectorises), are updated, and weight and moments go
- * back. The gradient is only read: the optimizer drops it after the step ({@code StackedModel.dropGradients}), so
- * it needs no zeroing pass.
+ * written once. Two paths do it, with the same bits:
+ * <ul>
+ *   <li><b>vector lanes</b> ({@link AdamLanes}, the default where {@code jdk.incubator.vector} is loaded): one
+ *       streaming pass straight over the arrays' native memory;
+ *   <li><b>scalar tiles</b> (without the module, or {@code -D}{@value #LANES_PROPERTY}{@code =false}): weight,
+ *       gradient and both moments come in by tiles of {@link #TILE} elements (bulk copies into per-thread scratch,
+ *       which the JIT vectorises), are updated, and weight and moments go back; half the lanes' speed.
+ * </ul>
+ * The gradient is only read: the optimizer drops it after the step ({@code StackedModel.dropGradients}), so it needs
+ * no zeroing pass.
  *
  * <p>The arithmetic is libtorch's, operation by operation: {@code g + wd·w} and the two moment updates are the fused
  * multiply-adds libtorch's vectorised kernels use (their moments are bit-identical to these), then
@@ -36,17 +43,68 @@ final class CpuAdamKernel {
     /** Elements per tile: four 64 KB scratch arrays per thread stay in the core's L2 cache. */
     static final int TILE = 1 << 14;
 
+    /** {@code true} (the default: vector lanes where the module is loaded) or {@code false} (scalar tiles). */
+    static final String LANES_PROPERTY = "merlab.adam.lanes";
+
     private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[4][TILE]);
     private static ExecutorService helpers;
 
     private final float beta1;
     private final float beta2;
     private final float epsilon;
+    private final boolean lanes;
 
+    /** The kernel with vector lanes where this JVM can run them ({@link #lanesAvailable}) and they are not switched off. */
     CpuAdamKernel(float beta1, float beta2, float epsilon) {
+        this(beta1, beta2, epsilon, lanesWanted() && lanesAvailable());
+    }
+
+    /** {@code lanes}: {@link AdamLanes} (which must be {@link #lanesAvailable}), else scalar tiles. */
+    CpuAdamKernel(float beta1, float beta2, float epsilon, boolean lanes) {
+        if (lanes && !lanesAvailable()) throw new IllegalStateException("jdk.incubator.vector is not loaded");
         this.beta1 = beta1;
         this.beta2 = beta2;
         this.epsilon = epsilon;
+        this.lanes = lanes;
+    }
+
+    /** Whether {@value #LANES_PROPERTY} leaves the lanes on; a value other than true or false is an error. */
+    private static boolean lanesWanted() {
+        String value = System.getProperty(LANES_PROPERTY, "true").trim();
+        if (!value.equals("true") && !value.equals("false")) {
+            throw new IllegalArgumentException("-D" + LANES_PROPERTY + "=" + value + ": use true or false");
+        }
+        return value.equals("true");
+    }
+
+    /**
+     * Whether {@link AdamLanes} can run in this JVM: {@code jdk.incubator.vector} is in the boot layer
+     * ({@code --add-modules jdk.incubator.vector}) and has the JDK 17 API this code is written against (a later JDK
+     * dropped {@code fromByteBuffer}; then the class fails to link, and the scalar tiles run).
+     */
+    static boolean lanesAvailable() {
+        return LanesProbe.AVAILABLE;
+    }
+
+    private static final class LanesProbe {
+        static final boolean AVAILABLE = probe();
+
+        private static boolean probe() {
+            if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) return false;
+            try {
+                // 64 floats: whole vectors on any CPU, so the vector loads and stores link here, not in training
+                ByteBuffer b = ByteBuffer.allocateDirect(64 * Float.BYTES).order(ByteOrder.nativeOrder());
+                AdamLanes.update(b, b, b, b, 0, 64, 0.9f, 0.999f, 1e-8f, 0f, 0f);
+                return AdamLanes.lanes() > 1;
+            } catch (LinkageError e) {
+                return false;
+            }
+        }
+    }
+
+    /** How this kernel updates, for the benchmarks' records: "vector lanes of 16 floats" or "scalar tiles". */
+    String scheme() {
+        return lanes ? "vector lanes of " + AdamLanes.lanes() + " floats" : "scalar tiles";
     }
 
     /** Whether this kernel can update {@code w}: a float array in the CPU's memory that one buffer can address. */
@@ -55,16 +113,21 @@ final class CpuAdamKernel {
                 && w.size() * Float.BYTES <= Integer.MAX_VALUE;
     }
 
-    /** The native memory of a contiguous CPU array, as floats (a view, not a copy: writes land in the array). */
+    /** The native memory of a contiguous CPU array, in the CPU's byte order (a view, not a copy: writes land in the array). */
+    static ByteBuffer bytes(NDArray array) {
+        return array.toByteBuffer(true).order(ByteOrder.nativeOrder());
+    }
+
+    /** {@link #bytes} as floats. */
     static FloatBuffer floats(NDArray array) {
-        return array.toByteBuffer(true).order(ByteOrder.nativeOrder()).asFloatBuffer();
+        return bytes(array).asFloatBuffer();
     }
 
     /**
-     * A run of elements {@code [from, to)} of one stacked parameter, updated with step size {@code lrT} and weight
-     * decay {@code wd}; the gradient is only read.
+     * A run of elements {@code [from, to)} (counted in floats) of one stacked parameter, updated with step size
+     * {@code lrT} and weight decay {@code wd}; the buffers are {@link #bytes} views, and the gradient is only read.
      */
-    record Run(FloatBuffer w, FloatBuffer g, FloatBuffer m, FloatBuffer v, int from, int to, float lrT, float wd) {}
+    record Run(ByteBuffer w, ByteBuffer g, ByteBuffer m, ByteBuffer v, int from, int to, float lrT, float wd) {}
 
     /** Applies every run, on {@code threads} threads. */
     void apply(List<Run> runs, int threads) {
@@ -108,22 +171,30 @@ final class CpuAdamKernel {
     }
 
     private void update(Run run, int from, int len) {
+        if (lanes) {
+            AdamLanes.update(run.w, run.g, run.m, run.v, from, from + len, beta1, beta2, epsilon, run.lrT, run.wd);
+        } else {
+            updateTile(run.w.asFloatBuffer(), run.g.asFloatBuffer(), run.m.asFloatBuffer(), run.v.asFloatBuffer(),
+                    from, len, run.lrT, run.wd);
+        }
+    }
+
+    /** The scalar path: the tile copied into this thread's scratch, updated there, and copied back. */
+    private void updateTile(FloatBuffer wb, FloatBuffer gb, FloatBuffer mb, FloatBuffer vb, int from, int len, float lr, float wd) {
         float[][] scratch = SCRATCH.get();
         float[] w = scratch[0];
         float[] g = scratch[1];
         float[] m = scratch[2];
         float[] v = scratch[3];
-        run.g.get(from, g, 0, len);
-        run.w.get(from, w, 0, len);
-        run.m.get(from, m, 0, len);
-        run.v.get(from, v, 0, len);
+        gb.get(from, g, 0, len);
+        wb.get(from, w, 0, len);
+        mb.get(from, m, 0, len);
+        vb.get(from, v, 0, len);
         final float b1 = beta1;
         final float b2 = beta2;
         final float a1 = 1 - beta1; // float arithmetic, as libtorch gets (1 - beta) from float arguments
         final float a2 = 1 - beta2;
         final float eps = epsilon;
-        final float lr = run.lrT;
-        final float wd = run.wd;
         for (int i = 0; i < len; i++) {
             float gi = Math.fma(w[i], wd, g[i]);
             float mi = Math.fma(gi, a1, m[i] * b1);
@@ -132,9 +203,9 @@ final class CpuAdamKernel {
             v[i] = vi;
             w[i] = w[i] - (mi * lr) / ((float) Math.sqrt(vi) + eps);
         }
-        run.w.put(from, w, 0, len);
-        run.m.put(from, m, 0, len);
-        run.v.put(from, v, 0, len);
+        wb.put(from, w, 0, len);
+        mb.put(from, m, 0, len);
+        vb.put(from, v, 0, len);
     }
 
     /** The helper threads, made at the first call (libtorch's thread count is fixed for the JVM's life). */

@@ -615,7 +615,7 @@ public final class ExperimentRunner {
         // numbers depend on these too: the engines' dropout streams differ, and so do the two Adam square roots
         boolean batched = BatchedTrainer.enabled();
         r.put("engine", batched ? "batched" : "sequential");
-        r.put("adam_update", batched ? StackedAdam.implementation(on) : "libtorch");
+        r.put("adam_update", batched ? StackedAdam.describe(on) : "libtorch");
         r.put("dropout_draws", batched ? DropoutStreams.scheme(on) : "libtorch's dropout");
         r.put("matrix_kernels", MatrixKernels.describe(on));
         r.put("folds_trained", trained);

@@ -5,7 +5,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
-import java.nio.FloatBuffer;
+import java.nio.ByteBuffer;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -178,6 +178,15 @@ final class StackedAdam {
     }
 
     /**
+     * {@link #implementation} in words, for the records: "java, vector lanes of 16 floats" or "java, scalar tiles"
+     * ({@link CpuAdamKernel#scheme}: the same numbers either way), "flat" or "libtorch".
+     */
+    static String describe(ai.djl.Device device) {
+        String impl = implementation(device);
+        return impl.equals(JAVA) ? JAVA + ", " + new CpuAdamKernel(BETA1, BETA2, EPSILON).scheme() : impl;
+    }
+
+    /**
      * One update of every model whose {@code active[k]} is set, in place; then every model's gradients are dropped.
      *
      * <p>On the CPU the update is {@link CpuAdamKernel}: one pass over memory, per model its own bias-corrected step.
@@ -229,10 +238,10 @@ final class StackedAdam {
             long perModel = w.getShape().size() / k;
             float wd = noDecay.contains(e.getKey()) ? 0f : weightDecay;
             if (kernel != null && CpuAdamKernel.handles(w)) {
-                FloatBuffer wb = CpuAdamKernel.floats(w);
-                FloatBuffer gb = CpuAdamKernel.floats(grad);
-                FloatBuffer mb = CpuAdamKernel.floats(m);
-                FloatBuffer vb = CpuAdamKernel.floats(v);
+                ByteBuffer wb = CpuAdamKernel.bytes(w);
+                ByteBuffer gb = CpuAdamKernel.bytes(grad);
+                ByteBuffer mb = CpuAdamKernel.bytes(m);
+                ByteBuffer vb = CpuAdamKernel.bytes(v);
                 for (int[] run : runs) {
                     // handles(w): the whole stack fits an int index
                     javaRuns.add(new CpuAdamKernel.Run(wb, gb, mb, vb, (int) (run[0] * perModel), (int) (run[1] * perModel),

@@ -25,6 +25,11 @@ public final class TrainingBench {
         return DropoutStreams.scheme(device);
     }
 
+    /** The batched engine's Adam update on {@code device} ("java, vector lanes of 16 floats", "java, scalar tiles", ...). */
+    public static String adamScheme(ai.djl.Device device) {
+        return StackedAdam.describe(device);
+    }
+
     /** Batched steps the batched engine has computed in this JVM so far (all stacks together). */
     public static long stackSteps() {
         return BatchedTrainer.stackSteps();

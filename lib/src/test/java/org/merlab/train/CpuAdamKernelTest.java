@@ -15,7 +15,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The Java Adam update against libtorch's (the update DJL's {@code Adam} runs): the same moments bit for bit, the
  * same weights except where libtorch's square root is off by its last bit; the gradient is only read; elements
- * outside the runs (models that do not step) keep their state; the result does not depend on the thread count.
+ * outside the runs (models that do not step) keep their state; the result does not depend on the thread count; the
+ * two paths (vector lanes, scalar tiles) give the same bits.
  */
 class CpuAdamKernelTest {
     private static final int N = 3 * CpuAdamKernel.TILE + 37; // several tiles and a ragged tail
@@ -50,15 +51,64 @@ class CpuAdamKernelTest {
     }
 
     private static float[][] java(float[][] s, int threads, int updatedUpTo) {
+        return java(s, threads, new CpuAdamKernel(StackedAdam.BETA1, StackedAdam.BETA2, StackedAdam.EPSILON),
+                new int[] {0, updatedUpTo}, new float[] {LR}, new float[] {WD});
+    }
+
+    /** {@code kernel} over runs {@code [bounds[r], bounds[r + 1])} with step size {@code lr[r]} and weight decay {@code wd[r]}. */
+    private static float[][] java(float[][] s, int threads, CpuAdamKernel kernel, int[] bounds, float[] lr, float[] wd) {
         try (NDManager nm = NDManager.newBaseManager(Device.cpu())) {
             NDArray[] a = arrays(nm, s);
-            var w = CpuAdamKernel.floats(a[0]);
-            var g = CpuAdamKernel.floats(a[1]);
-            var m = CpuAdamKernel.floats(a[2]);
-            var v = CpuAdamKernel.floats(a[3]);
-            new CpuAdamKernel(StackedAdam.BETA1, StackedAdam.BETA2, StackedAdam.EPSILON).apply(List.of(
-                    new CpuAdamKernel.Run(w, g, m, v, 0, updatedUpTo, LR, WD)), threads);
+            var w = CpuAdamKernel.bytes(a[0]);
+            var g = CpuAdamKernel.bytes(a[1]);
+            var m = CpuAdamKernel.bytes(a[2]);
+            var v = CpuAdamKernel.bytes(a[3]);
+            List<CpuAdamKernel.Run> runs = new java.util.ArrayList<>();
+            for (int r = 0; r + 1 < bounds.length; r++) runs.add(new CpuAdamKernel.Run(w, g, m, v, bounds[r], bounds[r + 1], lr[r], wd[r]));
+            kernel.apply(runs, threads);
             return read(a);
+        }
+    }
+
+    @Test
+    void vectorLanesGiveTheScalarTilesBits() {
+        // the pom starts the tests as the launcher starts Java, with the vector module: the default kernel has lanes
+        assertTrue(CpuAdamKernel.lanesAvailable(), "jdk.incubator.vector not loaded: surefire's argLine lacks --add-modules");
+        CpuAdamKernel lanes = new CpuAdamKernel(StackedAdam.BETA1, StackedAdam.BETA2, StackedAdam.EPSILON, true);
+        CpuAdamKernel tiles = new CpuAdamKernel(StackedAdam.BETA1, StackedAdam.BETA2, StackedAdam.EPSILON, false);
+        assertTrue(lanes.scheme().startsWith("vector lanes of "), lanes.scheme());
+        assertEquals("scalar tiles", tiles.scheme());
+        assertEquals(lanes.scheme(), new CpuAdamKernel(StackedAdam.BETA1, StackedAdam.BETA2, StackedAdam.EPSILON).scheme());
+        float[][] s = state(4);
+        // runs that start and end off a vector's boundary, two models' step sizes, one without weight decay
+        int[] bounds = {3, CpuAdamKernel.TILE + 5, N - 7};
+        float[] lr = {LR, 0.7f * LR};
+        float[] wd = {WD, 0f};
+        float[][] a = java(s, 2, lanes, bounds, lr, wd);
+        float[][] b = java(s, 1, tiles, bounds, lr, wd);
+        int stepped = 0;
+        for (int j = 0; j < 4; j++) {
+            for (int i = 0; i < N; i++) {
+                assertEquals(Float.floatToRawIntBits(b[j][i]), Float.floatToRawIntBits(a[j][i]), "array " + j + ", element " + i);
+                if (j == 0 && a[0][i] != s[0][i]) stepped++;
+            }
+        }
+        assertTrue(stepped > 0.99 * (N - 10), "weights stepped: " + stepped);
+    }
+
+    @Test
+    void aWrongLanesSettingIsAnError() {
+        String old = System.getProperty(CpuAdamKernel.LANES_PROPERTY);
+        try {
+            System.setProperty(CpuAdamKernel.LANES_PROPERTY, "yes");
+            var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> new CpuAdamKernel(StackedAdam.BETA1, StackedAdam.BETA2, StackedAdam.EPSILON));
+            assertEquals("-Dmerlab.adam.lanes=yes: use true or false", e.getMessage());
+            System.setProperty(CpuAdamKernel.LANES_PROPERTY, "false");
+            assertEquals("scalar tiles", new CpuAdamKernel(StackedAdam.BETA1, StackedAdam.BETA2, StackedAdam.EPSILON).scheme());
+        } finally {
+            if (old == null) System.clearProperty(CpuAdamKernel.LANES_PROPERTY);
+            else System.setProperty(CpuAdamKernel.LANES_PROPERTY, old);
         }
     }
 

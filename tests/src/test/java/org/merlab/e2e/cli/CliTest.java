@@ -102,6 +102,23 @@ class CliTest {
         assertEquals(MKL_LIFTED, merlab.get("matrix_kernels").asText().contains("vendor check lifted"), merlab.toString());
         if (!MKL_LIFTED) assertFalse(referenceEnv.contains("SkylakeX"), referenceEnv);
         if (MKL_LIFTED && cpuHasAvx512()) assertTrue(referenceEnv.contains("OPENBLAS_CORETYPE=SkylakeX"), referenceEnv);
+        // the launcher starts Java with the vector module (Adam's vector lanes) and drops the JVM's notice about it
+        assertTrue(merlab.get("adam_update").asText().startsWith("java, vector lanes of "), merlab.toString());
+        assertFalse(r.err().contains("incubator"), r.err());
+    }
+
+    @Test
+    void javasMessagesKeepTheirPlaceInALogFileSharedWithTheShell() throws Exception {
+        // Java writes its messages to the launcher's own stderr (LauncherStderr), not through the filter that drops
+        // the JVM's notice: in one log file, opened once by the shell, they come before what the shell writes next
+        Path log = dir.resolve("shared.log");
+        Path missing = dir.resolve("missing.json");
+        ProcessBuilder pb = new ProcessBuilder("bash", "-c", "\"$0\" run \"$1\" > \"$2\" 2>&1; echo \"exit $?\" >> \"$2\"",
+                Launcher.root().resolve("merlab").toString(), missing.toString(), log.toString());
+        pb.environment().put("MERLAB_SKIP_SETUP", "1");
+        assertEquals(0, pb.inheritIO().start().waitFor());
+        assertEquals(List.of("merlab run: " + missing + ": config not found — check the path (configs live in experiments/)", "exit 2"),
+                Files.readAllLines(log));
     }
 
     @Test
