@@ -20,7 +20,7 @@ public final class Main {
     }
 
     public static void main(String[] args) {
-        LauncherStderr.adopt();
+        LauncherStderr.adopt(System.getenv());
         System.exit(run(args));
     }
 
