@@ -31,17 +31,17 @@ final class AdamLanes {
     }
 
     /**
-     * Updates elements {@code [from, to)}: weight {@code w} and moments {@code m}, {@code v} from gradient {@code g}
-     * (native-order buffers over float arrays; the gradient is only read).
+     * Updates the whole vectors of elements {@code [from, to)}: weight {@code w} and moments {@code m}, {@code v} from
+     * gradient {@code g} (native-order buffers over float arrays; the gradient is only read). Returns the first element
+     * it did not update: the ragged end, fewer than {@link #lanes} elements, is left to the scalar path.
      */
-    static void update(ByteBuffer w, ByteBuffer g, ByteBuffer m, ByteBuffer v, int from, int to,
+    static int update(ByteBuffer w, ByteBuffer g, ByteBuffer m, ByteBuffer v, int from, int to,
             float b1, float b2, float eps, float lr, float wd) {
-        final float a1 = 1 - b1; // float arithmetic, as the scalar path
-        final float a2 = 1 - b2;
         FloatVector wdV = FloatVector.broadcast(SPECIES, wd);
-        FloatVector a1V = FloatVector.broadcast(SPECIES, a1);
-        int i = from;
-        for (int end = from + SPECIES.loopBound(to - from); i < end; i += SPECIES.length()) {
+        FloatVector a1V = FloatVector.broadcast(SPECIES, 1 - b1); // float arithmetic, as the scalar path
+        final float a2 = 1 - b2;
+        int end = from + SPECIES.loopBound(to - from);
+        for (int i = from; i < end; i += SPECIES.length()) {
             int at = i * Float.BYTES;
             FloatVector wi = FloatVector.fromByteBuffer(SPECIES, w, at, ORDER);
             FloatVector gi = wi.fma(wdV, FloatVector.fromByteBuffer(SPECIES, g, at, ORDER));
@@ -51,15 +51,6 @@ final class AdamLanes {
             vi.intoByteBuffer(v, at, ORDER);
             wi.sub(mi.mul(lr).div(vi.lanewise(VectorOperators.SQRT).add(eps))).intoByteBuffer(w, at, ORDER);
         }
-        for (; i < to; i++) { // the ragged end, one element at a time
-            int at = i * Float.BYTES;
-            float wi = w.getFloat(at);
-            float gi = Math.fma(wi, wd, g.getFloat(at));
-            float mi = Math.fma(gi, a1, m.getFloat(at) * b1);
-            float vi = Math.fma(a2 * gi, gi, v.getFloat(at) * b2);
-            m.putFloat(at, mi);
-            v.putFloat(at, vi);
-            w.putFloat(at, wi - (mi * lr) / ((float) Math.sqrt(vi) + eps));
-        }
+        return end;
     }
 }

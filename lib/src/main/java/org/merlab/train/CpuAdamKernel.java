@@ -171,11 +171,11 @@ final class CpuAdamKernel {
     }
 
     private void update(Run run, int from, int len) {
-        if (lanes) {
-            AdamLanes.update(run.w, run.g, run.m, run.v, from, from + len, beta1, beta2, epsilon, run.lrT, run.wd);
-        } else {
+        int done = lanes ? AdamLanes.update(run.w, run.g, run.m, run.v, from, from + len, beta1, beta2, epsilon, run.lrT, run.wd)
+                : from;
+        if (done < from + len) { // the scalar path: all of it, or the lanes' ragged end
             updateTile(run.w.asFloatBuffer(), run.g.asFloatBuffer(), run.m.asFloatBuffer(), run.v.asFloatBuffer(),
-                    from, len, run.lrT, run.wd);
+                    done, from + len - done, run.lrT, run.wd);
         }
     }
 
