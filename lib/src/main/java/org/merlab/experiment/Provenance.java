@@ -28,13 +28,30 @@ public record Provenance(String gitCommit, boolean gitDirty, Map<String, String>
         Map<String, String> v = new LinkedHashMap<>();
         v.put("merlab", implementationVersion(Provenance.class, "0.1.0-SNAPSHOT"));
         v.put("djl", resourceProperty("ai/djl/engine/api.properties", "djl_version"));
-        v.put("pytorch", resourceProperty("native/lib/pytorch.properties", "version"));
+        v.put("pytorch", pytorchVersion(System.getenv()));
         v.put("jackson", com.fasterxml.jackson.databind.cfg.PackageVersion.VERSION.toString());
         // Tablesaw's jar has no Implementation-Version in its manifest; Maven's pom.properties names it.
         v.put("tablesaw", resourceProperty("META-INF/maven/tech.tablesaw/tablesaw-core/pom.properties", "version"));
         v.put("java", System.getProperty("java.version"));
         v.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch"));
         return v;
+    }
+
+    /**
+     * The libtorch that DJL loads: the bundled natives' version, unless {@code PYTORCH_LIBRARY_PATH} names a folder
+     * holding a libtorch, which DJL then loads instead (its LibUtils); that one's version is only known from
+     * {@code PYTORCH_VERSION}, which DJL also reads.
+     */
+    static String pytorchVersion(Map<String, String> env) {
+        String override = env.get("PYTORCH_LIBRARY_PATH");
+        if (override != null) {
+            for (String dir : override.split(java.io.File.pathSeparator)) {
+                if (dir.isBlank() || !java.nio.file.Files.isRegularFile(Path.of(dir, System.mapLibraryName("torch")))) continue;
+                String named = env.get("PYTORCH_VERSION");
+                return (named == null || named.isBlank() ? "unknown" : named) + " (" + dir + ")";
+            }
+        }
+        return resourceProperty("native/lib/pytorch.properties", "version");
     }
 
     private static String implementationVersion(Class<?> c, String fallback) {
