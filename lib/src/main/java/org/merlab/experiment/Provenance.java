@@ -1,8 +1,10 @@
 package org.merlab.experiment;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -44,11 +46,16 @@ public record Provenance(String gitCommit, boolean gitDirty, Map<String, String>
      */
     static String pytorchVersion(Map<String, String> env) {
         String override = env.get("PYTORCH_LIBRARY_PATH");
+        String libtorch = System.mapLibraryName("torch");
         if (override != null) {
-            for (String dir : override.split(java.io.File.pathSeparator)) {
-                if (dir.isBlank() || !java.nio.file.Files.isRegularFile(Path.of(dir, System.mapLibraryName("torch")))) continue;
+            for (String entry : override.split(File.pathSeparator)) {
+                if (entry.isBlank()) continue;
+                Path path = Path.of(entry);
+                // as DJL: an entry is the library itself or a folder holding it
+                Path lib = Files.isRegularFile(path) && path.getFileName().toString().equals(libtorch) ? path : path.resolve(libtorch);
+                if (!Files.isRegularFile(lib)) continue;
                 String named = env.get("PYTORCH_VERSION");
-                return (named == null || named.isBlank() ? "unknown" : named) + " (" + dir + ")";
+                return (named == null || named.isBlank() ? "unknown" : named) + " (" + lib.getParent() + ")";
             }
         }
         return resourceProperty("native/lib/pytorch.properties", "version");

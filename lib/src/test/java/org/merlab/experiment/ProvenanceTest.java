@@ -21,5 +21,8 @@ class ProvenanceTest {
         assertEquals("2.11.0 (" + dir + ")",
                 Provenance.pytorchVersion(Map.of("PYTORCH_LIBRARY_PATH", "/nonexistent:" + dir, "PYTORCH_VERSION", "2.11.0")));
         assertEquals("unknown (" + dir + ")", Provenance.pytorchVersion(Map.of("PYTORCH_LIBRARY_PATH", dir.toString())));
+        // an entry naming the library itself, as DJL also takes it
+        assertEquals("2.11.0 (" + dir + ")", Provenance.pytorchVersion(
+                Map.of("PYTORCH_LIBRARY_PATH", dir.resolve(System.mapLibraryName("torch")).toString(), "PYTORCH_VERSION", "2.11.0")));
     }
 }
