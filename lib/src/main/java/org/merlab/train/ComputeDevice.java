@@ -60,12 +60,13 @@ public final class ComputeDevice {
     public static Device device() {
         configure();
         String wanted = System.getProperty(DEVICE_PROPERTY, "").trim().toLowerCase(Locale.ROOT);
-        if (wanted.equals("cpu")) return Device.cpu();
-        int gpus = Engine.getInstance().getGpuCount();
+        int gpus = wanted.equals("cpu") ? 0 : Engine.getInstance().getGpuCount();
         if (wanted.equals("gpu") && gpus == 0) {
             throw new IllegalStateException("merlab.device=gpu but DJL sees no GPU (are the CUDA natives on the class path?)");
         }
-        return gpus > 0 ? Device.gpu() : Device.cpu();
+        Device device = gpus > 0 ? Device.gpu() : Device.cpu();
+        StackedAdam.prepare(device);
+        return device;
     }
 
     /** libtorch's intra-op thread count as the engine reports it, or -1 when it cannot be read. */

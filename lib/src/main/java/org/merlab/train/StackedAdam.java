@@ -178,6 +178,19 @@ final class StackedAdam {
     }
 
     /**
+     * Starts what the update on {@code device} compiles before its first step (the Java kernel's vector lanes,
+     * {@link CpuAdamKernel#warmUp}), so that it compiles while the data load. A wrong {@value #KERNEL_PROPERTY} is
+     * left for the trainer to report.
+     */
+    static void prepare(ai.djl.Device device) {
+        try {
+            if (implementation(device).equals(JAVA)) CpuAdamKernel.warmUp();
+        } catch (IllegalArgumentException e) {
+            // reported when a stack is made
+        }
+    }
+
+    /**
      * {@link #implementation} in words, for the records: "java, vector lanes of 16 floats" or "java, scalar tiles"
      * ({@link CpuAdamKernel#scheme}: the same numbers either way), "flat" or "libtorch".
      */
