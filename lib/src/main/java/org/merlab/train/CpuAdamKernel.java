@@ -10,6 +10,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -85,10 +86,10 @@ final class CpuAdamKernel {
      * The lanes' first update of a stack ran interpreted until the JIT compiled them: 0.66 s for the attention
      * config's 15 M parameters, where a compiled update takes 6 ms. A daemon thread therefore runs them on a scratch
      * tile, once per JVM, from when the CPU is chosen to train on ({@link StackedAdam#prepare}) or the first kernel is
-     * made, so that they are compiled while the training's data load and its first steps run.
+     * made, so that they compile while the training's data loads.
      */
     private static final class LanesWarmUp {
-        private static final java.util.concurrent.atomic.AtomicBoolean STARTED = new java.util.concurrent.atomic.AtomicBoolean();
+        private static final AtomicBoolean STARTED = new AtomicBoolean();
 
         static void start() {
             if (!STARTED.compareAndSet(false, true)) return;

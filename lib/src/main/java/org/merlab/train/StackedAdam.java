@@ -179,7 +179,7 @@ final class StackedAdam {
 
     /**
      * Starts what the update on {@code device} compiles before its first step (the Java kernel's vector lanes,
-     * {@link CpuAdamKernel#warmUp}), so that it compiles while the data load. A wrong {@value #KERNEL_PROPERTY} is
+     * {@link CpuAdamKernel#warmUp}), so that it compiles while the data loads. A wrong {@value #KERNEL_PROPERTY} is
      * left for the trainer to report.
      */
     static void prepare(ai.djl.Device device) {
