@@ -67,7 +67,6 @@ final class CpuAdamKernel {
         this.beta2 = beta2;
         this.epsilon = epsilon;
         this.lanes = lanes;
-        if (lanes) LanesWarmUp.start();
     }
 
     /**
@@ -85,18 +84,15 @@ final class CpuAdamKernel {
     /**
      * The lanes' first update of a stack ran interpreted until the JIT compiled them: 0.66 s for the attention
      * config's 15 M parameters, where a compiled update takes 6 ms. A daemon thread therefore runs them on a scratch
-     * tile, once per JVM, from when the CPU is chosen to train on ({@link StackedAdam#prepare}) or the first kernel is
-     * made, so that they compile while the training's data loads.
+     * tile, once per JVM, from when the CPU is chosen to train on ({@link StackedAdam#prepare}), so that they compile
+     * while the training's data loads.
      */
     private static final class LanesWarmUp {
         private static final AtomicBoolean STARTED = new AtomicBoolean();
 
         static void start() {
             if (!STARTED.compareAndSet(false, true)) return;
-            Thread t = new Thread(() -> {
-                ByteBuffer b = ByteBuffer.allocateDirect(TILE * Float.BYTES).order(ByteOrder.nativeOrder());
-                for (int i = 0; i < 300; i++) AdamLanes.update(b, b, b, b, 0, TILE, 0.9f, 0.999f, 1e-8f, 0f, 0f);
-            }, "merlab-adam-warm-up");
+            Thread t = new Thread(() -> exercise(TILE, 300), "merlab-adam-warm-up");
             t.setDaemon(true);
             t.start();
         }
@@ -126,9 +122,7 @@ final class CpuAdamKernel {
         private static boolean probe() {
             if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) return false;
             try {
-                // 64 floats: whole vectors on any CPU, so the vector loads and stores link here, not in training
-                ByteBuffer b = ByteBuffer.allocateDirect(64 * Float.BYTES).order(ByteOrder.nativeOrder());
-                AdamLanes.update(b, b, b, b, 0, 64, 0.9f, 0.999f, 1e-8f, 0f, 0f);
+                exercise(64, 1); // whole vectors on any CPU, so the vector loads and stores link here, not in training
                 return AdamLanes.lanes() > 1;
             } catch (LinkageError e) {
                 return false;
@@ -136,8 +130,23 @@ final class CpuAdamKernel {
         }
     }
 
+    /** {@link AdamLanes} on a scratch buffer of {@code floats} floats, {@code times} times (its numbers are thrown away). */
+    private static void exercise(int floats, int times) {
+        ByteBuffer b = ByteBuffer.allocateDirect(floats * Float.BYTES).order(ByteOrder.nativeOrder());
+        for (int i = 0; i < times; i++) AdamLanes.update(b, b, b, b, 0, floats, 0.9f, 0.999f, 1e-8f, 0f, 0f);
+    }
+
     /** How this kernel updates, for the benchmarks' records: "vector lanes of 16 floats" or "scalar tiles". */
     String scheme() {
+        return scheme(lanes);
+    }
+
+    /** {@link #scheme} of the kernel {@link #CpuAdamKernel(float, float, float)} makes now, without making one. */
+    static String defaultScheme() {
+        return scheme(lanesWanted() && lanesAvailable());
+    }
+
+    private static String scheme(boolean lanes) {
         return lanes ? "vector lanes of " + AdamLanes.lanes() + " floats" : "scalar tiles";
     }
 

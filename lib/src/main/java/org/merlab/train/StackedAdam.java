@@ -196,7 +196,7 @@ final class StackedAdam {
      */
     static String describe(ai.djl.Device device) {
         String impl = implementation(device);
-        return impl.equals(JAVA) ? JAVA + ", " + new CpuAdamKernel(BETA1, BETA2, EPSILON).scheme() : impl;
+        return impl.equals(JAVA) ? JAVA + ", " + CpuAdamKernel.defaultScheme() : impl;
     }
 
     /**
