@@ -7,12 +7,14 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.ToLongFunction;
 import org.merlab.data.Emotion;
 import org.merlab.data.FeatureName;
 import org.merlab.data.LabelSet;
@@ -28,6 +30,7 @@ import org.merlab.experiment.Provenance;
 import org.merlab.experiment.RunRecord;
 import org.merlab.metrics.MerScore;
 import org.merlab.model.DecisionFusion;
+import org.merlab.model.Models;
 
 /**
  * Runs an experiment config end to end: every seed's 5-fold cross-validation (resuming from
@@ -345,8 +348,9 @@ public final class ExperimentRunner {
             if (parallel <= 1 || !BatchedTrainer.enabled()) {
                 for (List<Integer> members : all) runGroup(members, configs, configDirs, quiet, ctx, out);
             } else {
-                // independent configs at once (each its own stack); fusions after them, reusing their members
+                // independent configs at once (each its own stack), costliest first; fusions after them, reusing their members
                 List<List<Integer>> trainable = all.stream().filter(g -> !configs.get(g.get(0)).isFusion()).toList();
+                trainable = costliestFirst(trainable, i -> trainingCost(configs.get(i), options.profile()));
                 runConcurrently(trainable, parallel, g -> runGroup(g, configs, configDirs, quiet, ctx, out));
                 for (List<Integer> members : all) {
                     if (configs.get(members.get(0)).isFusion()) runGroup(members, configs, configDirs, quiet, ctx, out);
@@ -358,6 +362,43 @@ public final class ExperimentRunner {
             trainingAtOnce = 1;
             TRAINING.unlock();
         }
+    }
+
+    /**
+     * The order in which {@link #runAll} starts independent groups on its threads: the costliest first (longest
+     * processing time first), so that the groups started last are short and the threads finish close together, instead
+     * of one long config training alone at the end while the others' threads idle. A group's cost is the sum of its
+     * configs' {@link #trainingCost}; ties keep the given order. Only the start order changes: every model's numbers are
+     * those of one config at a time (see {@link #runConcurrently}), and results come back in the order given.
+     */
+    static List<List<Integer>> costliestFirst(List<List<Integer>> groups, ToLongFunction<Integer> cost) {
+        long[] costs = new long[groups.size()];
+        for (int g = 0; g < groups.size(); g++) for (int i : groups.get(g)) costs[g] += cost.applyAsLong(i);
+        Integer[] order = new Integer[groups.size()];
+        for (int g = 0; g < order.length; g++) order[g] = g;
+        Arrays.sort(order, (a, b) -> Long.compare(costs[b], costs[a])); // stable: ties keep their order
+        List<List<Integer>> out = new ArrayList<>();
+        for (int g : order) out.add(groups.get(g));
+        return out;
+    }
+
+    /**
+     * A config's training cost for ordering, in no unit: its planned model-epochs (seeds × folds × epochs under the
+     * profile) times its model's parameter arrays. On a GPU a batched step costs about its libtorch calls, which grow
+     * with the arrays (forward, backward and update per array) and not with the width (third GPU lease: {@code hl}, 8
+     * arrays, 23.5 s; {@code s1-joint-uncertainty}, 40 arrays, 63.1 s; docs/benchmarks.md); a sweep's many models add
+     * their epochs. The arrays are counted on the model built for inputs of width 1, which has the real model's arrays.
+     * A decision fusion trains nothing itself: 0.
+     */
+    static long trainingCost(ExperimentConfig config, Profile profile) {
+        if (config.isFusion()) return 0;
+        long modelEpochs = plannedEpochs(config, null, profile);
+        long[][] widths = new long[config.features().size()][];
+        for (int g = 0; g < widths.length; g++) {
+            widths[g] = new long[config.features().get(g).size()];
+            Arrays.fill(widths[g], 1);
+        }
+        return modelEpochs * Models.build(FoldTrainer.spec(config, widths, new float[Models.NUM_CLASSES])).getParameters().size();
     }
 
     /** Configs trained at once by {@link #runAll} ({@link #parallelism()}). */

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -15,6 +17,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.merlab.experiment.ExperimentConfigs;
 import org.merlab.experiment.Profile;
 
 /**
@@ -97,6 +100,40 @@ class ParallelRunsTest {
         assertEquals(a.metrics().get("cv").mean().weightedF1(), b.metrics().get("cv").mean().weightedF1(), 0.0);
         assertEquals(a.metrics().get("cv").mean().mse(), b.metrics().get("cv").mean().mse(), 0.0);
         assertEquals(0, b.foldsTrained(), "the fusion's members were trained before it, not again");
+    }
+
+    @Test
+    void theCostliestConfigsStartFirst() {
+        // listed: par-s2 (flat fusion of three features), par-uni (one feature), the sweep par-18 + par-20 (one feature
+        // each, one group); costliest first: par-s2, the sweep (two models per fold), par-uni. On two threads par-uni
+        // waits for a thread; in the order listed it would start at once, beside par-s2.
+        long uni = ExperimentRunner.trainingCost(ExperimentConfigs.read(configs.get(1)), Profile.PAPER);
+        long sweep = 2 * ExperimentRunner.trainingCost(ExperimentConfigs.read(configs.get(2)), Profile.PAPER);
+        long s2 = ExperimentRunner.trainingCost(ExperimentConfigs.read(configs.get(0)), Profile.PAPER);
+        assertTrue(s2 > sweep && sweep > uni, s2 + " > " + sweep + " > " + uni);
+        List<String> events = Collections.synchronizedList(new ArrayList<>());
+        RunListener l = new RunListener() {
+            @Override
+            public void onFoldStart(String experiment, long seed, int fold, int epochs) {
+                events.add("start " + experiment);
+            }
+
+            @Override
+            public void onFoldEnd(String experiment, long seed, int fold, FoldResult r, boolean reused) {
+                events.add("end " + experiment);
+            }
+        };
+        String before = System.getProperty(ExperimentRunner.PARALLEL_PROPERTY);
+        try {
+            System.setProperty(ExperimentRunner.PARALLEL_PROPERTY, "2");
+            ExperimentRunner.runSweep(configs.subList(0, 4), new ExperimentRunner.Options(tmp.resolve("order"), data, Profile.PAPER, false, l));
+        } finally {
+            if (before == null) System.clearProperty(ExperimentRunner.PARALLEL_PROPERTY);
+            else System.setProperty(ExperimentRunner.PARALLEL_PROPERTY, before);
+        }
+        int firstEnd = events.indexOf(events.stream().filter(e -> e.startsWith("end ")).findFirst().orElseThrow());
+        assertTrue(events.indexOf("start par-s2") < firstEnd && events.indexOf("start par-18") < firstEnd, events.toString());
+        assertTrue(events.indexOf("start par-uni") > firstEnd, "par-uni waited for a thread: " + events);
     }
 
     @Test

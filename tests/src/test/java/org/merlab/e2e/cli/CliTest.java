@@ -141,6 +141,32 @@ class CliTest {
         assertEquals("merlab: MERLAB_MKL_VENDOR_CHECK must be 'lift' (the default) or 'keep', not 'yes'", bad.err().strip());
     }
 
+    @Test
+    void theCudaBuildKeepsGlibcsArenasForItsLaunchingThreads() throws Exception {
+        Path sim = dir.resolve("sim-arenas");
+        assertEquals(0, Launcher.run("sim", "--out", sim.toString(), "--train", "200", "--test", "40", "-q").exit());
+        String[] sweep = {"bench", "sweep", "--epochs", "1", "--layers", "1", "--width", "4", "--data", sim.toString()};
+        List<String> unset = List.of("GLIBC_TUNABLES", "MERLAB_CUDA");
+        Launcher.Result cpu = Launcher.run(unset, Map.of(), sweep);
+        assertEquals(0, cpu.exit(), cpu.err());
+        assertEquals(Files.readString(Launcher.root().resolve("environment/glibc-tunables")).strip(), tunables(cpu),
+                "the CPU build: one arena that keeps its memory");
+        // MERLAB_CUDA=1 picks the settings at launch; the jars stay the ones built (MERLAB_SKIP_SETUP), so this trains on the CPU
+        Launcher.Result gpu = Launcher.run(unset, Map.of("MERLAB_CUDA", "1"), sweep);
+        assertEquals(0, gpu.exit(), gpu.err());
+        String gpuTunables = Files.readString(Launcher.root().resolve("environment/glibc-tunables-gpu")).strip();
+        assertEquals(gpuTunables, tunables(gpu));
+        assertFalse(gpuTunables.contains("arena_max"), gpuTunables);
+        Launcher.Result own = Launcher.run(unset, Map.of("MERLAB_CUDA", "1", "GLIBC_TUNABLES", ""), sweep);
+        assertEquals(0, own.exit(), own.err());
+        assertEquals("", tunables(own), "a user's own setting, empty included, wins");
+    }
+
+    private static String tunables(Launcher.Result r) throws java.io.IOException {
+        JsonNode json = JSON.readTree(r.out().substring(r.out().indexOf("\n{") + 1));
+        return json.get("speed_settings").path("GLIBC_TUNABLES").asText("");
+    }
+
     /** Whether setup built the library that lifts MKL's vendor check (it needs a C compiler). */
     private static final boolean MKL_LIFTED = Files.isRegularFile(Launcher.root().resolve("environment/mkl/target/libmkl-vendor-check.so"));
 

@@ -22,10 +22,16 @@ final class Launcher {
 
     /** {@link #run(String...)} with these variables added to the launcher's environment. */
     static Result run(Map<String, String> env, String... args) throws IOException, InterruptedException {
+        return run(List.of(), env, args);
+    }
+
+    /** {@link #run(Map, String...)} with the variables {@code unset} removed from the environment first. */
+    static Result run(List<String> unset, Map<String, String> env, String... args) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>();
         cmd.add(root().resolve("merlab").toString());
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(root().toFile());
+        pb.environment().keySet().removeAll(unset);
         pb.environment().put("MERLAB_SKIP_SETUP", "1");
         pb.environment().putAll(env);
         Process p = pb.start();
