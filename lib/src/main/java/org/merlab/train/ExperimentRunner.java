@@ -388,7 +388,8 @@ public final class ExperimentRunner {
      * with the arrays (forward, backward and update per array) and not with the width (third GPU lease: {@code hl}, 8
      * arrays, 23.5 s; {@code s1-joint-uncertainty}, 40 arrays, 63.1 s; docs/benchmarks.md); a sweep's many models add
      * their epochs. The arrays are counted on the model built for inputs of width 1, which has the real model's arrays.
-     * A decision fusion trains nothing itself: 0.
+     * A decision fusion trains nothing itself: 0. A model that cannot be built so counts its model-epochs alone: the
+     * order is a schedule, and never the reason a run fails (its training reports the real problem).
      */
     static long trainingCost(ExperimentConfig config, Profile profile) {
         if (config.isFusion()) return 0;
@@ -398,7 +399,11 @@ public final class ExperimentRunner {
             widths[g] = new long[config.features().get(g).size()];
             Arrays.fill(widths[g], 1);
         }
-        return modelEpochs * Models.build(FoldTrainer.spec(config, widths, new float[Models.NUM_CLASSES])).getParameters().size();
+        try {
+            return modelEpochs * Models.build(FoldTrainer.spec(config, widths, new float[Models.NUM_CLASSES])).getParameters().size();
+        } catch (RuntimeException e) {
+            return modelEpochs;
+        }
     }
 
     /** Configs trained at once by {@link #runAll} ({@link #parallelism()}). */

@@ -10,6 +10,8 @@ import org.junit.jupiter.api.Test;
 import org.merlab.experiment.ExperimentConfig;
 import org.merlab.experiment.ExperimentConfigs;
 import org.merlab.experiment.Profile;
+import org.merlab.model.ModelSpec;
+import org.merlab.report.Study;
 
 /** The order in which {@code runAll} starts independent configs on its threads: the costliest first. */
 class StartOrderTest {
@@ -35,6 +37,10 @@ class StartOrderTest {
         assertEquals(1L * 5 * 5 * 8, cost("hl", Profile.QUICK), "the profile's seeds and epochs: quick trains 1 seed, 5 epochs");
         ExperimentConfig fusion = ExperimentConfigs.read(DIR.resolve("final-system.json"));
         assertEquals(0, ExperimentRunner.trainingCost(fusion, Profile.PAPER), "a decision fusion trains nothing itself");
+        // a unimodal model over two features cannot be built: its model-epochs alone, and its training reports why
+        ExperimentConfig unbuildable = Study.withFeatures(ExperimentConfigs.read(DIR.resolve("hl.json")),
+                List.of(List.of("HL18", "HL19")), ModelSpec.Structure.UNIMODAL);
+        assertEquals(3L * 5 * 100, ExperimentRunner.trainingCost(unbuildable, Profile.PAPER));
     }
 
     @Test
