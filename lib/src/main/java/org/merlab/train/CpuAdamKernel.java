@@ -57,7 +57,7 @@ final class CpuAdamKernel {
 
     /** The kernel with vector lanes where this JVM can run them ({@link #lanesAvailable}) and they are not switched off. */
     CpuAdamKernel(float beta1, float beta2, float epsilon) {
-        this(beta1, beta2, epsilon, lanesWanted() && lanesAvailable());
+        this(beta1, beta2, epsilon, lanesChosen());
     }
 
     /** {@code lanes}: {@link AdamLanes} (which must be {@link #lanesAvailable}), else scalar tiles. */
@@ -75,7 +75,7 @@ final class CpuAdamKernel {
      */
     static void warmUp() {
         try {
-            if (lanesWanted() && lanesAvailable()) LanesWarmUp.start();
+            if (lanesChosen()) LanesWarmUp.start();
         } catch (IllegalArgumentException e) {
             // reported when a kernel is made
         }
@@ -96,6 +96,11 @@ final class CpuAdamKernel {
             t.setDaemon(true);
             t.start();
         }
+    }
+
+    /** Whether a kernel made now runs the lanes: {@value #LANES_PROPERTY} leaves them on and this JVM can run them. */
+    private static boolean lanesChosen() {
+        return lanesWanted() && lanesAvailable();
     }
 
     /** Whether {@value #LANES_PROPERTY} leaves the lanes on; a value other than true or false is an error. */
@@ -143,7 +148,7 @@ final class CpuAdamKernel {
 
     /** {@link #scheme} of the kernel {@link #CpuAdamKernel(float, float, float)} makes now, without making one. */
     static String defaultScheme() {
-        return scheme(lanesWanted() && lanesAvailable());
+        return scheme(lanesChosen());
     }
 
     private static String scheme(boolean lanes) {

@@ -59,8 +59,20 @@ class ParallelRunsTest {
     /** One run's folds, its results, and the threads that trained. */
     record Outcome(BatchedCompactionTest.Run run, List<ExperimentRunner.RunResult> results, Set<Long> threads) {}
 
-    private static Outcome run(String parallel, String out) {
+    /** Runs {@code body} with {@value ExperimentRunner#PARALLEL_PROPERTY} set to {@code value} (null: unset), then restores it. */
+    private static <T> T withParallelism(String value, java.util.function.Supplier<T> body) {
         String before = System.getProperty(ExperimentRunner.PARALLEL_PROPERTY);
+        try {
+            if (value == null) System.clearProperty(ExperimentRunner.PARALLEL_PROPERTY);
+            else System.setProperty(ExperimentRunner.PARALLEL_PROPERTY, value);
+            return body.get();
+        } finally {
+            if (before == null) System.clearProperty(ExperimentRunner.PARALLEL_PROPERTY);
+            else System.setProperty(ExperimentRunner.PARALLEL_PROPERTY, before);
+        }
+    }
+
+    private static Outcome run(String parallel, String out) {
         Map<String, FoldResult> folds = new ConcurrentHashMap<>();
         Set<Long> threads = ConcurrentHashMap.newKeySet();
         RunListener l = new RunListener() {
@@ -74,15 +86,9 @@ class ParallelRunsTest {
                 if (!reused) folds.put(experiment + " " + seed + "/" + fold, r);
             }
         };
-        try {
-            System.setProperty(ExperimentRunner.PARALLEL_PROPERTY, parallel);
-            List<ExperimentRunner.RunResult> results = ExperimentRunner.runSweep(configs,
-                    new ExperimentRunner.Options(tmp.resolve(out), data, Profile.PAPER, false, l));
-            return new Outcome(new BatchedCompactionTest.Run(new TreeMap<>(folds), 0, 0), results, threads);
-        } finally {
-            if (before == null) System.clearProperty(ExperimentRunner.PARALLEL_PROPERTY);
-            else System.setProperty(ExperimentRunner.PARALLEL_PROPERTY, before);
-        }
+        List<ExperimentRunner.RunResult> results = withParallelism(parallel, () -> ExperimentRunner.runSweep(configs,
+                new ExperimentRunner.Options(tmp.resolve(out), data, Profile.PAPER, false, l)));
+        return new Outcome(new BatchedCompactionTest.Run(new TreeMap<>(folds), 0, 0), results, threads);
     }
 
     @Test
@@ -123,14 +129,8 @@ class ParallelRunsTest {
                 events.add("end " + experiment);
             }
         };
-        String before = System.getProperty(ExperimentRunner.PARALLEL_PROPERTY);
-        try {
-            System.setProperty(ExperimentRunner.PARALLEL_PROPERTY, "2");
-            ExperimentRunner.runSweep(configs.subList(0, 4), new ExperimentRunner.Options(tmp.resolve("order"), data, Profile.PAPER, false, l));
-        } finally {
-            if (before == null) System.clearProperty(ExperimentRunner.PARALLEL_PROPERTY);
-            else System.setProperty(ExperimentRunner.PARALLEL_PROPERTY, before);
-        }
+        withParallelism("2", () -> ExperimentRunner.runSweep(configs.subList(0, 4),
+                new ExperimentRunner.Options(tmp.resolve("order"), data, Profile.PAPER, false, l)));
         int firstEnd = events.indexOf(events.stream().filter(e -> e.startsWith("end ")).findFirst().orElseThrow());
         assertTrue(events.indexOf("start par-s2") < firstEnd && events.indexOf("start par-18") < firstEnd, events.toString());
         assertTrue(events.indexOf("start par-uni") > firstEnd, "par-uni waited for a thread: " + events);
@@ -150,29 +150,17 @@ class ParallelRunsTest {
     void aGpuTrainsFourConfigsAtOnceByDefaultACpuOne() {
         assertEquals(4, ExperimentRunner.defaultParallelism(ai.djl.Device.gpu()));
         assertEquals(1, ExperimentRunner.defaultParallelism(ai.djl.Device.cpu()));
-        String before = System.getProperty(ExperimentRunner.PARALLEL_PROPERTY);
-        try {
-            System.clearProperty(ExperimentRunner.PARALLEL_PROPERTY);
+        withParallelism(null, () -> {
             if (System.getenv("MERLAB_PARALLEL") == null) {
                 assertEquals(ExperimentRunner.defaultParallelism(ComputeDevice.device()), ExperimentRunner.parallelism());
             }
-            System.setProperty(ExperimentRunner.PARALLEL_PROPERTY, " 2 ");
-            assertEquals(2, ExperimentRunner.parallelism(), "a setting wins over the device's default");
-        } finally {
-            if (before == null) System.clearProperty(ExperimentRunner.PARALLEL_PROPERTY);
-            else System.setProperty(ExperimentRunner.PARALLEL_PROPERTY, before);
-        }
+            return null;
+        });
+        assertEquals(2, (int) withParallelism(" 2 ", ExperimentRunner::parallelism), "a setting wins over the device's default");
     }
 
     @Test
     void aBadParallelismIsRejected() {
-        String before = System.getProperty(ExperimentRunner.PARALLEL_PROPERTY);
-        try {
-            System.setProperty(ExperimentRunner.PARALLEL_PROPERTY, "0");
-            assertThrows(IllegalArgumentException.class, ExperimentRunner::parallelism);
-        } finally {
-            if (before == null) System.clearProperty(ExperimentRunner.PARALLEL_PROPERTY);
-            else System.setProperty(ExperimentRunner.PARALLEL_PROPERTY, before);
-        }
+        withParallelism("0", () -> assertThrows(IllegalArgumentException.class, ExperimentRunner::parallelism));
     }
 }

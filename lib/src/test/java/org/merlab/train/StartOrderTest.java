@@ -44,7 +44,7 @@ class StartOrderTest {
     }
 
     @Test
-    void paperProfileStartsTheSweepThenTheFusionStructuresThenTheBaselines() {
+    void paperProfileRanksTheSweepThenTheFusionStructuresThenTheBaselines() {
         long sweep = 0;
         for (int layer = 0; layer < 25; layer++) sweep += cost(String.format("hl-L%02d", layer), Profile.PAPER);
         long s3 = cost("s3-joint-uncertainty", Profile.PAPER);
