@@ -105,6 +105,7 @@ final class BenchTrainCommand implements Callable<Integer> {
         double cvSeconds = (Double) merlab.get("cv_seconds");
         long steps = (Long) merlab.get("steps");
         Long stackSteps = (Long) merlab.get("batched_steps");
+        Integer stacks = (Integer) merlab.get("stacks_at_once");
         double gflops = (Double) merlab.get("gflops");
         double heapPeakMb = (Double) merlab.get("peak_heap_mb");
         Map<String, Object> all = new LinkedHashMap<>();
@@ -144,8 +145,9 @@ final class BenchTrainCommand implements Callable<Integer> {
         }
         System.out.printf(Locale.ROOT, "%s engine, %d models (%d seeds x 5 folds): %.2f ms per model-step%s; %.1f GFLOP/s of a"
                         + " %.1f GFLOP/s matmul peak (%.0f %%); peak RSS %.0f MB%n", engine, merlab.get("models"), seeds,
-                1e3 * cvSeconds / steps, stackSteps == null ? "" : String.format(Locale.ROOT, ", %.2f ms per batched step",
-                        1e3 * cvSeconds / stackSteps), gflops, peak, 100 * gflops / peak, peakRssMb());
+                1e3 * cvSeconds / steps, stackSteps == null ? "" : String.format(Locale.ROOT, ", %.2f ms per batched step%s",
+                        1e3 * (Double) merlab.get("seconds_per_batched_step"),
+                        stacks > 1 ? " (" + stacks + " stacks at once, a thread each)" : ""), gflops, peak, 100 * gflops / peak, peakRssMb());
         if (merlab.get("gpu_memory_held_mb") != null) {
             System.out.printf(Locale.ROOT, "GPU memory held after training: %.0f MB%n", merlab.get("gpu_memory_held_mb"));
         }
@@ -257,7 +259,11 @@ final class BenchTrainCommand implements Callable<Integer> {
         merlab.put("seeds", seeds);
         merlab.put("models", folds.size());
         merlab.put("batched_steps", engine.equals("sequential") ? null : stackSteps);
-        merlab.put("seconds_per_batched_step", engine.equals("sequential") ? null : cvSeconds / stackSteps);
+        // on the CPU the models train as several stacks at once, each on its own thread: a stack's step takes that
+        // many times the wall time per step counted over all of them
+        int stacks = engine.equals("sequential") ? 1 : org.merlab.train.TrainingBench.stacksAtOnce(device, threads, folds.size());
+        merlab.put("stacks_at_once", engine.equals("sequential") ? null : stacks);
+        merlab.put("seconds_per_batched_step", engine.equals("sequential") ? null : cvSeconds * stacks / stackSteps);
         merlab.put("seconds_per_model_step", cvSeconds / steps);
         // the Adam update's share of a batched step (measured around each update; memory-bound on the CPU)
         merlab.put("optimizer_seconds_per_batched_step",

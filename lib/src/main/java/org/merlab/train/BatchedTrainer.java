@@ -177,14 +177,66 @@ final class BatchedTrainer {
         List<Job> sorted = new ArrayList<>(jobs);
         sorted.sort(java.util.Comparator.comparingInt(Job::source)); // stable: seed/fold order kept within a source
         int k = chooseK(configs.get(0), sources.get(0), sorted.size());
+        Device device = sources.get(0).device;
+        int threads = device.isGpu() ? 1 : ComputeDevice.threads();
+        int stacks = CpuStacks.count(device, threads, sorted.size());
+        if (stacks > 1) {
+            trainSplit(configs, sources, folds, sorted, k, stacks, threads, checkpoint, listener, sink);
+            return;
+        }
         // libtorch's grad mode is per thread and on by default on threads other than the one that started the
         // engine: outside the gradient collector (optimizer, evaluation, accumulators) no graph may be recorded
         boolean before = Autograd.gradMode(null);
         Autograd.gradMode(false);
         try {
-            trainStack(configs, sources, folds, sorted, k, compaction(), checkpoint, listener, sink);
+            trainStack(configs, sources, folds, sorted, k, compaction(), checkpoint, listener, sink, () -> 1);
         } finally {
             Autograd.gradMode(before);
+        }
+        if (checkpoint != null) StackCheckpoint.deleteParts(checkpoint.dir()); // left by a split training, now done
+    }
+
+    /**
+     * The jobs as {@code stacks} stacks trained at once on the CPU, each on a thread of its own with libtorch at one
+     * thread ({@link CpuStacks}), each saving its checkpoint in its own folder ({@link StackCheckpoint.Place#part});
+     * the models' share of memory (K) is divided among them. Folds and progress reach the caller's sink and listener
+     * one at a time. A model's seconds are its share of the wall time, divided also among the stacks training at the
+     * time, so that a config's folds add up to the time its training took. The calling thread gets libtorch's {@code
+     * threads} back after.
+     */
+    private static void trainSplit(List<ExperimentConfig> configs, List<DeviceData> sources, int folds, List<Job> jobs,
+                                   int k, int stacks, int threads, StackCheckpoint.Place checkpoint, RunListener listener,
+                                   Consumer<FoldResult> sink) {
+        List<java.util.Set<String>> held = new ArrayList<>();
+        for (int i = 0; checkpoint != null && i < stacks; i++) held.add(StackCheckpoint.savedModels(checkpoint.part(i)));
+        List<CpuStacks.Part> parts = CpuStacks.split(jobs, stacks, held,
+                j -> StackCheckpoint.modelKey(configs.get(j.source()).name(), j.seed(), j.fold()));
+        int partK = k >= jobs.size() ? Integer.MAX_VALUE : Math.max(2, k / parts.size()); // K < all: memory's limit
+        RunListener shared = RunListener.synchronizedView(listener);
+        Object sinkLock = new Object();
+        Consumer<FoldResult> sharedSink = r -> {
+            synchronized (sinkLock) {
+                sink.accept(r);
+            }
+        };
+        java.util.concurrent.atomic.AtomicInteger running = new java.util.concurrent.atomic.AtomicInteger(parts.size());
+        try {
+            Concurrently.run(parts, parts.size(), "merlab-stack", part -> {
+                ComputeDevice.setThreads(1);
+                Autograd.gradMode(false); // as in train: this thread records no graph outside the collector
+                try {
+                    trainStack(configs, sources, folds, part.jobs(), Math.min(partK, part.jobs().size()), compaction(),
+                            checkpoint == null ? null : checkpoint.part(part.index()), shared, sharedSink, running::get);
+                } finally {
+                    running.decrementAndGet();
+                }
+            });
+        } finally {
+            ComputeDevice.setThreads(threads);
+        }
+        if (checkpoint != null) {
+            StackCheckpoint.delete(checkpoint.dir());
+            StackCheckpoint.deleteParts(checkpoint.dir());
         }
     }
 
@@ -262,7 +314,7 @@ final class BatchedTrainer {
      */
     private static void trainStack(List<ExperimentConfig> configs, List<DeviceData> sources, int folds, List<Job> jobs,
                                    int k, boolean compact, StackCheckpoint.Place checkpoint, RunListener listener,
-                                   Consumer<FoldResult> sink) {
+                                   Consumer<FoldResult> sink, java.util.function.IntSupplier stacksAtOnce) {
         ExperimentConfig config = configs.get(jobs.get(0).source());
         DeviceData data = sources.get(jobs.get(0).source());
         ExperimentConfig.Protocol p = config.protocol(); // batch size and optimizer: the same for every source
@@ -340,7 +392,7 @@ final class BatchedTrainer {
                     if (!done.isEmpty()) {
                         long t0 = System.nanoTime();
                         evaluateTests(best, slots, done, sources, segments, data, testTemplates);
-                        double share = (System.nanoTime() - t0) / 1e9 / done.size(); // their time, as an epoch's is
+                        double share = (System.nanoTime() - t0) / 1e9 / done.size() / stacksAtOnce.getAsInt(); // as an epoch's
                         for (Slot s : done) s.seconds += share;
                     }
                     for (Slot s : done) {
@@ -394,11 +446,11 @@ final class BatchedTrainer {
                         segments = segments(slots);
                         heldInputs = heldInputs(sources, segments, slots, hMax, stackData);
                         for (Slot s : added) listener.onFoldStart(s.config.name(), s.job.seed(), s.job.fold(), s.epochs);
-                        double share = (System.nanoTime() - t0) / 1e9 / (active + added.size());
+                        double share = (System.nanoTime() - t0) / 1e9 / (active + added.size()) / stacksAtOnce.getAsInt();
                         for (Slot s : slots) if (s.active) s.seconds += share;
                     }
                     trainEpoch(engine, model, best, adam, slots, heldInputs, sources, segments, data, batchSize,
-                            dropout, lambdaE, lambdaV, device, listener);
+                            dropout, lambdaE, lambdaV, device, listener, stacksAtOnce.getAsInt());
                 }
                 if (checkpoint != null) StackCheckpoint.discard(checkpoint, listener, ""); // every fold is written
             } finally {
@@ -574,7 +626,7 @@ final class BatchedTrainer {
     private static void trainEpoch(Engine engine, StackedModel model, StackedModel best, StackedAdam adam, List<Slot> slots,
                                    NDList heldInputs, List<DeviceData> sources, List<int[]> segments, DeviceData data,
                                    int batchSize, boolean dropout, float lambdaE, float lambdaV, Device device,
-                                   RunListener listener) {
+                                   RunListener listener, int stacksAtOnce) {
         long t0 = System.nanoTime();
         int k = slots.size();
         Slot first = slots.get(0);
@@ -609,9 +661,10 @@ final class BatchedTrainer {
         }
         double epochSeconds = (System.nanoTime() - t0) / 1e9;
         FoldTrainer.checkInterrupt(first.job.seed(), first.job.fold(), first.epochsRun);
-        endEpoch(model, best, slots, heldInputs, lossSum, epochSeconds / training.size(), listener);
-        // the whole epoch (masked models included: they cost too) shared among the models that trained in it
-        double share = (System.nanoTime() - t0) / 1e9 / training.size();
+        endEpoch(model, best, slots, heldInputs, lossSum, epochSeconds / training.size() / stacksAtOnce, listener);
+        // the whole epoch (masked models included: they cost too) shared among the models that trained in it, and
+        // among the stacks training beside this one (CpuStacks)
+        double share = (System.nanoTime() - t0) / 1e9 / training.size() / stacksAtOnce;
         for (Slot s : training) s.seconds += share;
     }
 

@@ -83,6 +83,21 @@ public final class ComputeDevice {
     }
 
     /**
+     * Sets libtorch's intra-op thread count from the calling thread: the OpenMP threads this thread's operations use, MKL's,
+     * and the count that threads computing for the first time afterwards take. For {@link CpuStacks}, whose threads each
+     * train a stack on one libtorch thread, and to give the calling thread its count back after.
+     */
+    static void setThreads(int n) {
+        configure();
+        try {
+            Class<?> jni = Class.forName("ai.djl.pytorch.jni.JniUtils", true, Engine.getInstance().getClass().getClassLoader());
+            jni.getMethod("setNumThreads", int.class).invoke(null, n);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("cannot set libtorch's thread count: " + e, e);
+        }
+    }
+
+    /**
      * The environment settings that change speed but not numbers, as this process got them ("unset": the library's
      * default): the launcher sets both (docs/benchmarks.md, "A malloc that keeps its memory" and "OpenMP workers
      * that spin"). Timings are comparable only where these match.

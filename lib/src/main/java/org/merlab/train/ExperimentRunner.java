@@ -209,7 +209,7 @@ public final class ExperimentRunner {
         pd.store = store;
         pd.identity = ResultStore.identity(resolved, root, null);
         store.prepare(pd.identity, o.force());
-        if (o.force()) StackCheckpoint.delete(store.dir().resolve(StackCheckpoint.DIR));
+        if (o.force()) StackCheckpoint.deleteAll(store.dir().resolve(StackCheckpoint.DIR));
 
         LabelSet train = ds.labels(Split.TRAIN);
         int[] classes = train.classes();
@@ -321,27 +321,7 @@ public final class ExperimentRunner {
             }
             l.onPlan(planned);
             Options quiet = new Options(options.out(), options.data(), options.profile(), options.force(),
-                    new RunListener() { // synchronized: with -Dmerlab.parallel configs report from several threads
-                        @Override
-                        public synchronized void onEpoch(String experiment, long seed, int fold, EpochStats stats) {
-                            l.onEpoch(experiment, seed, fold, stats);
-                        }
-
-                        @Override
-                        public synchronized void onFoldStart(String experiment, long seed, int fold, int epochs) {
-                            l.onFoldStart(experiment, seed, fold, epochs);
-                        }
-
-                        @Override
-                        public synchronized void onFoldEnd(String experiment, long seed, int fold, FoldResult r, boolean reused) {
-                            l.onFoldEnd(experiment, seed, fold, r, reused);
-                        }
-
-                        @Override
-                        public synchronized void onMessage(String message) {
-                            l.onMessage(message);
-                        }
-                    });
+                    RunListener.synchronizedView(l)); // with -Dmerlab.parallel configs report from several threads
             List<List<Integer>> all = new ArrayList<>(groups.values());
             int parallel = Math.min(parallelism(), (int) all.stream().filter(g -> !configs.get(g.get(0)).isFusion()).count());
             trainingAtOnce = Math.max(1, parallel);
@@ -351,7 +331,7 @@ public final class ExperimentRunner {
                 // independent configs at once (each its own stack), costliest first; fusions after them, reusing their members
                 List<List<Integer>> trainable = all.stream().filter(g -> !configs.get(g.get(0)).isFusion()).toList();
                 trainable = costliestFirst(trainable, i -> trainingCost(configs.get(i), options.profile()));
-                runConcurrently(trainable, parallel, g -> runGroup(g, configs, configDirs, quiet, ctx, out));
+                Concurrently.run(trainable, parallel, "merlab-train", g -> runGroup(g, configs, configDirs, quiet, ctx, out));
                 for (List<Integer> members : all) {
                     if (configs.get(members.get(0)).isFusion()) runGroup(members, configs, configDirs, quiet, ctx, out);
                 }
@@ -369,7 +349,7 @@ public final class ExperimentRunner {
      * processing time first), so that the groups started last are short and the threads finish close together, instead
      * of one long config training alone at the end while the others' threads idle. A group's cost is the sum of its
      * configs' {@link #trainingCost}; ties keep the given order. Only the start order changes: every model's numbers are
-     * those of one config at a time (see {@link #runConcurrently}), and results come back in the order given.
+     * those of one config at a time (see {@link Concurrently}), and results come back in the order given.
      */
     static List<List<Integer>> costliestFirst(List<List<Integer>> groups, ToLongFunction<Integer> cost) {
         long[] costs = new long[groups.size()];
@@ -449,45 +429,6 @@ public final class ExperimentRunner {
         throw new IllegalArgumentException("-D" + PARALLEL_PROPERTY + "=" + v + " (or MERLAB_PARALLEL): expected a number >= 1");
     }
 
-    /**
-     * Runs the groups on {@code n} threads; the first failure (or an interrupt of the caller) cancels the rest and is
-     * rethrown. Each thread trains its own stacks; what libtorch shares across threads (the seeded generator) is
-     * locked ({@link GlobalGenerator}), and autograd is per thread ({@link Autograd}), so every model's numbers are
-     * those of a run of one config at a time.
-     */
-    private static void runConcurrently(List<List<Integer>> groups, int n, java.util.function.Consumer<List<Integer>> task) {
-        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(n, r -> {
-            Thread t = new Thread(r, "merlab-train");
-            t.setDaemon(true);
-            return t;
-        });
-        java.util.concurrent.CompletionService<Void> done = new java.util.concurrent.ExecutorCompletionService<>(pool);
-        List<java.util.concurrent.Future<Void>> futures = new ArrayList<>();
-        try {
-            for (List<Integer> g : groups) futures.add(done.submit(() -> task.accept(g), null));
-            for (int i = 0; i < futures.size(); i++) {
-                try {
-                    done.take().get(); // in the order they finish: a failure stops the others at once
-                } catch (java.util.concurrent.ExecutionException e) {
-                    Throwable c = e.getCause();
-                    if (c instanceof RuntimeException re) throw re;
-                    if (c instanceof Error err) throw err;
-                    throw new IllegalStateException(c);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new TrainingInterruptedException("training interrupted; finished folds are kept");
-                }
-            }
-        } finally {
-            for (java.util.concurrent.Future<Void> f : futures) f.cancel(true);
-            pool.shutdownNow();
-            try {
-                pool.awaitTermination(1, java.util.concurrent.TimeUnit.MINUTES); // stopped trainers free their arrays
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-    }
 
     /**
      * Where a batched training of these configs saves its stack: the first config's results folder (the same on a
@@ -664,6 +605,7 @@ public final class ExperimentRunner {
         r.put("adam_update", batched ? StackedAdam.describe(on) : "libtorch");
         r.put("dropout_draws", batched ? DropoutStreams.scheme(on) : "libtorch's dropout");
         r.put("matrix_kernels", MatrixKernels.describe(on));
+        r.put("stacks_at_once", batched ? CpuStacks.describe(on, ComputeDevice.threads()) : "1");
         r.put("folds_trained", trained);
         r.put("folds_reused", reused);
         r.put("seconds", secs);

@@ -21,4 +21,32 @@ public interface RunListener {
     default void onMessage(String message) {}
 
     RunListener NONE = new RunListener() {};
+
+    /**
+     * {@code l} called by one thread at a time, for the parts of a run that train on several threads at once. {@link
+     * #onPlan} is not passed on: the caller planned the whole run before it handed this to the parts.
+     */
+    static RunListener synchronizedView(RunListener l) {
+        return new RunListener() {
+            @Override
+            public synchronized void onFoldStart(String experiment, long seed, int fold, int epochs) {
+                l.onFoldStart(experiment, seed, fold, epochs);
+            }
+
+            @Override
+            public synchronized void onEpoch(String experiment, long seed, int fold, EpochStats stats) {
+                l.onEpoch(experiment, seed, fold, stats);
+            }
+
+            @Override
+            public synchronized void onFoldEnd(String experiment, long seed, int fold, FoldResult result, boolean reused) {
+                l.onFoldEnd(experiment, seed, fold, result, reused);
+            }
+
+            @Override
+            public synchronized void onMessage(String message) {
+                l.onMessage(message);
+            }
+        };
+    }
 }

@@ -51,7 +51,15 @@ final class StackCheckpoint {
     private static final String ARRAYS = "stack.bin";
 
     /** Where a call's stack is saved, and the identity (resolved config and dataset) of each of its configs by name. */
-    record Place(Path dir, Map<String, String> identities) {}
+    record Place(Path dir, Map<String, String> identities) {
+        /**
+         * Where stack {@code i} (from 0) of several trained at once ({@link CpuStacks}) is saved: the first in this
+         * folder, so that one stack and the first of several share it, the others beside it ({@code .checkpoint-2}, …).
+         */
+        Place part(int i) {
+            return i == 0 ? this : new Place(dir.resolveSibling(dir.getFileName() + "-" + (i + 1)), identities);
+        }
+    }
 
     /** One model of the stack: which fold it is, and the slot state a fold file does not hold. */
     record SlotState(
@@ -230,6 +238,49 @@ final class StackCheckpoint {
             listener.onMessage("training checkpoint " + place.dir() + " not used: " + why + "; training from the start");
         }
         delete(place.dir());
+    }
+
+    /**
+     * The models a saved state holds ({@code experiment/seed/fold}), without reading its arrays; empty when there is
+     * none or its description cannot be read ({@link #load} then says why).
+     */
+    static java.util.Set<String> savedModels(Place place) {
+        Path headerFile = place.dir().resolve(HEADER);
+        java.util.Set<String> models = new java.util.HashSet<>();
+        if (!Files.isRegularFile(headerFile)) return models;
+        try {
+            Header h = ExperimentConfigs.JSON.readValue(headerFile.toFile(), Header.class);
+            for (SlotState s : h.slots()) models.add(modelKey(s.experiment(), s.seed(), s.fold()));
+        } catch (IOException | RuntimeException e) {
+            models.clear();
+        }
+        return models;
+    }
+
+    /** A model's name in {@link #savedModels}. */
+    static String modelKey(String experiment, long seed, int fold) {
+        return experiment + "/" + seed + "/" + fold;
+    }
+
+    /** Deletes a call's checkpoint folder and those of the stacks trained beside its first ({@link Place#part}). */
+    static void deleteAll(Path dir) {
+        delete(dir);
+        deleteParts(dir);
+    }
+
+    /** Deletes the folders of the stacks trained beside the first ({@code .checkpoint-2}, …), if any. */
+    static void deleteParts(Path dir) {
+        String prefix = dir.getFileName() + "-";
+        try (java.util.stream.Stream<Path> siblings = Files.list(dir.getParent())) {
+            for (Path p : siblings.toList()) {
+                String name = p.getFileName().toString();
+                if (name.startsWith(prefix) && name.substring(prefix.length()).matches("\\d+")) delete(p);
+            }
+        } catch (java.nio.file.NoSuchFileException e) {
+            // no results folder yet: nothing saved
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete the training checkpoints beside " + dir + ": " + e.getMessage(), e);
+        }
     }
 
     /** Deletes a checkpoint folder and its half-written neighbours, if any. */

@@ -35,6 +35,11 @@ public final class TrainingBench {
         return BatchedTrainer.stackSteps();
     }
 
+    /** How many stacks {@code models} models of one config train as at once ({@link CpuStacks}; 1 on a GPU). */
+    public static int stacksAtOnce(ai.djl.Device device, int threads, int models) {
+        return CpuStacks.count(device, threads, models);
+    }
+
     /** Best GFLOP/s of an n×n float32 {@code matMul} on the training device (a few repetitions, the best kept). */
     public static double matmulPeakGflops(int n, int reps) {
         ComputeDevice.configure();

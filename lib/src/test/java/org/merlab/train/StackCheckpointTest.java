@@ -125,22 +125,6 @@ class StackCheckpointTest extends TinySimTest {
     }
 
     /** Runs {@code body} with the system properties {@code props} (a null value: cleared), then restores them. */
-    private static <T> T withProperties(Map<String, String> props, java.util.function.Supplier<T> body) {
-        Map<String, String> before = new TreeMap<>();
-        for (String key : props.keySet()) before.put(key, System.getProperty(key));
-        try {
-            props.forEach(StackCheckpointTest::setOrClear);
-            return body.get();
-        } finally {
-            before.forEach(StackCheckpointTest::setOrClear);
-        }
-    }
-
-    private static void setOrClear(String key, String value) {
-        if (value == null) System.clearProperty(key);
-        else System.setProperty(key, value);
-    }
-
     /** A damaged checkpoint is not used: the training starts over, with the right numbers. One that cannot be written is an error naming it. */
     @Test
     void aDamagedOrUnwritableCheckpointCostsOnlyTime() throws IOException {

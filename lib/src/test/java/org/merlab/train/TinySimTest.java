@@ -3,6 +3,8 @@ package org.merlab.train;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
+import java.util.TreeMap;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,5 +35,22 @@ abstract class TinySimTest {
                 + " \"protocol\": {\"epochs\": " + epochs + (patience == null ? "" : ", \"patience\": " + patience)
                 + ", \"learningRate\": 0.003, \"seeds\": " + seeds + "}}");
         return p;
+    }
+
+    /** Runs {@code body} with the system properties set (a null value: cleared), then puts them back as they were. */
+    static <T> T withProperties(Map<String, String> props, java.util.function.Supplier<T> body) {
+        Map<String, String> before = new TreeMap<>();
+        for (String key : props.keySet()) before.put(key, System.getProperty(key));
+        try {
+            props.forEach(TinySimTest::setOrClear);
+            return body.get();
+        } finally {
+            before.forEach(TinySimTest::setOrClear);
+        }
+    }
+
+    static void setOrClear(String key, String value) {
+        if (value == null) System.clearProperty(key);
+        else System.setProperty(key, value);
     }
 }
