@@ -55,7 +55,8 @@ import org.merlab.model.StackedModel;
  *
  * <p>K: {@code -Dmerlab.batch.k=N} caps it; otherwise every pending model of the run, limited by an
  * estimate of the memory each takes against a quarter of the device's (or the machine's) memory.
- * Folds reach the sink as they finish (a stopped fold is written before the others end).
+ * Folds reach the sink as they finish (a stopped fold is written before the others end). On the CPU the jobs train as
+ * several such stacks at once, each on its own thread ({@link CpuStacks}), K divided among them.
  *
  * <p>Every few minutes of training the stack is saved after an epoch ({@link StackCheckpoint}), and a training
  * interrupted later resumes from there with the numbers it would have had.
@@ -310,7 +311,8 @@ final class BatchedTrainer {
      * jobs up to K: parameters and Adam state gathered along the model axis, everything else per model carried in
      * its {@link Slot}, so a kept model continues with exactly its numbers. A stopped model costs nothing after that
      * (masked, it would still be computed in every forward and backward); gathering is cheap next to an epoch.
-     * Without compaction the stack is rebuilt only when all its models are done (waves).
+     * Without compaction the stack is rebuilt only when all its models are done (waves). {@code stacksAtOnce}: how many
+     * stacks are training at the moment ({@link CpuStacks}), among which the wall time is shared in the models' seconds.
      */
     private static void trainStack(List<ExperimentConfig> configs, List<DeviceData> sources, int folds, List<Job> jobs,
                                    int k, boolean compact, StackCheckpoint.Place checkpoint, RunListener listener,
