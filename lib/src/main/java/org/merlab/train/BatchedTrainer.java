@@ -214,9 +214,10 @@ final class BatchedTrainer {
                 j -> StackCheckpoint.modelKey(configs.get(j.source()).name(), j.seed(), j.fold()));
         int partK = k >= jobs.size() ? Integer.MAX_VALUE : Math.max(2, k / parts.size()); // K < all: memory's limit
         RunListener shared = RunListener.synchronizedView(listener);
-        Object sinkLock = new Object();
+        // the sink under the view's own lock: it writes the fold and tells the caller's listener, which the view's
+        // calls from the other stacks must not meet
         Consumer<FoldResult> sharedSink = r -> {
-            synchronized (sinkLock) {
+            synchronized (shared) {
                 sink.accept(r);
             }
         };

@@ -23,8 +23,9 @@ public interface RunListener {
     RunListener NONE = new RunListener() {};
 
     /**
-     * {@code l} called by one thread at a time, for the parts of a run that train on several threads at once. {@link
-     * #onPlan} is not passed on: the caller planned the whole run before it handed this to the parts.
+     * {@code l} called by one thread at a time, for the parts of a run that train on several threads at once: every
+     * call holds the view's own lock, which code that calls {@code l} directly can hold too. {@link #onPlan} is not
+     * passed on: the caller planned the whole run before it handed this to the parts.
      */
     static RunListener synchronizedView(RunListener l) {
         return new RunListener() {

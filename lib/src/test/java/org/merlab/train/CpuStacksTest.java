@@ -17,7 +17,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.merlab.experiment.Profile;
@@ -105,6 +104,23 @@ class CpuStacksTest extends TinySimTest {
         assertEquals(List.of(), checkpoints(tmp.resolve("ck-one").resolve("st-s1").resolve("paper")), "the second stack's is deleted too");
     }
 
+    /**
+     * One config run on its own ({@code merlab run}, the benchmark) hands the caller's listener to the stacks as it is:
+     * the stacks' progress and the folds they finish reach it one call at a time all the same.
+     */
+    @Test
+    void oneConfigsStacksCallItsListenerOneAtATime() throws IOException {
+        Path c = configs().get(0);
+        Recorder l = new Recorder(null, 0, 15);
+        Outcome o = withProperties(properties("2", "off"), () -> {
+            ExperimentRunner.run(c, new ExperimentRunner.Options(tmp.resolve("single"), data, Profile.PAPER, false, l));
+            return l.outcome(0);
+        });
+        assertEquals(10, o.folds().size());
+        assertEquals(Set.of("merlab-stack"), o.threads());
+        assertEquals(1, o.mostAtOnce(), "the listener is called by one thread at a time");
+    }
+
     private static List<String> checkpoints(Path results) {
         try (Stream<Path> s = Files.list(results)) {
             return s.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(StackCheckpoint.DIR)).sorted().toList();
@@ -175,55 +191,85 @@ class CpuStacksTest extends TinySimTest {
     }
 
     /**
+     * What a run reports: its folds, the threads that reported them, the most calls inside the listener at once, and
+     * its messages. It interrupts the thread that reports epoch {@code stopAt} of fold {@code which} ("experiment
+     * seed/fold"), and stays {@code pauseMillis} in each call, so that calls from two threads would meet.
+     */
+    private static final class Recorder implements RunListener {
+        final Map<String, FoldResult> folds = new ConcurrentHashMap<>();
+        final Set<String> threads = ConcurrentHashMap.newKeySet();
+        final List<String> messages = Collections.synchronizedList(new ArrayList<>());
+        private final AtomicInteger inside = new AtomicInteger();
+        private final AtomicInteger most = new AtomicInteger();
+        private final String which;
+        private final int stopAt;
+        private final long pauseMillis;
+
+        Recorder(String which, int stopAt, long pauseMillis) {
+            this.which = which;
+            this.stopAt = stopAt;
+            this.pauseMillis = pauseMillis;
+        }
+
+        private void enter() {
+            most.accumulateAndGet(inside.incrementAndGet(), Math::max);
+            if (pauseMillis > 0) {
+                try {
+                    Thread.sleep(pauseMillis);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+
+        @Override
+        public void onEpoch(String experiment, long seed, int fold, EpochStats stats) {
+            enter();
+            if ((experiment + " " + seed + "/" + fold).equals(which) && stats.epoch() == stopAt) Thread.currentThread().interrupt();
+            inside.decrementAndGet();
+        }
+
+        @Override
+        public void onFoldEnd(String experiment, long seed, int fold, FoldResult r, boolean reused) {
+            enter();
+            if (!reused) threads.add(Thread.currentThread().getName());
+            folds.put(experiment + " " + seed + "/" + fold, r);
+            inside.decrementAndGet();
+        }
+
+        @Override
+        public void onMessage(String message) {
+            messages.add(message);
+        }
+
+        Outcome outcome(double wall) {
+            return new Outcome(new TreeMap<>(folds), threads, most.get(), wall, messages);
+        }
+    }
+
+    /**
      * One run of the configs into {@code out} with {@code stacks} stacks: checkpoints every {@code minutes}, interrupted
      * (if {@code which} is not null) after epoch {@code stopAt} of that fold ("experiment seed/fold").
      */
     private static Outcome run(List<Path> configFiles, String stacks, String minutes, String which, int stopAt, String out) {
+        Recorder l = new Recorder(which, stopAt, 0);
+        return withProperties(properties(stacks, minutes), () -> {
+            try {
+                long t0 = System.nanoTime();
+                ExperimentRunner.runSweep(configFiles, new ExperimentRunner.Options(tmp.resolve(out), data, Profile.PAPER, false, l));
+                return l.outcome((System.nanoTime() - t0) / 1e9);
+            } finally {
+                Thread.interrupted();
+            }
+        });
+    }
+
+    private static Map<String, String> properties(String stacks, String minutes) {
         Map<String, String> props = new TreeMap<>();
         props.put(CpuStacks.PROPERTY, stacks);
         props.put(StackCheckpoint.MINUTES_PROPERTY, minutes);
         props.put(BatchedTrainer.ENGINE_PROPERTY, "batched");
         props.put(BatchedTrainer.MAX_K_PROPERTY, null);
-        Map<String, FoldResult> folds = new ConcurrentHashMap<>();
-        Set<String> threads = ConcurrentHashMap.newKeySet();
-        AtomicInteger inside = new AtomicInteger();
-        AtomicInteger most = new AtomicInteger();
-        List<String> messages = Collections.synchronizedList(new ArrayList<>());
-        RunListener l = new RunListener() {
-            private void enter() {
-                most.accumulateAndGet(inside.incrementAndGet(), Math::max);
-                Thread.yield(); // widen the window in which a second caller would be seen
-            }
-
-            @Override
-            public void onEpoch(String experiment, long seed, int fold, EpochStats stats) {
-                enter();
-                if ((experiment + " " + seed + "/" + fold).equals(which) && stats.epoch() == stopAt) Thread.currentThread().interrupt();
-                inside.decrementAndGet();
-            }
-
-            @Override
-            public void onFoldEnd(String experiment, long seed, int fold, FoldResult r, boolean reused) {
-                enter();
-                if (!reused) threads.add(Thread.currentThread().getName());
-                folds.put(experiment + " " + seed + "/" + fold, r);
-                inside.decrementAndGet();
-            }
-
-            @Override
-            public void onMessage(String message) {
-                messages.add(message);
-            }
-        };
-        return withProperties(props, () -> {
-            try {
-                long t0 = System.nanoTime();
-                ExperimentRunner.runSweep(configFiles, new ExperimentRunner.Options(tmp.resolve(out), data, Profile.PAPER, false, l));
-                double wall = (System.nanoTime() - t0) / 1e9;
-                return new Outcome(new TreeMap<>(folds), threads, most.get(), wall, messages);
-            } finally {
-                Thread.interrupted();
-            }
-        });
+        return props;
     }
 }
