@@ -411,8 +411,9 @@ public final class ExperimentRunner {
      * H200 27 % busy); since steps stopped copying their batch from Java, four configs at once fill it better (48 %),
      * and the 43 configs of the {@code paper} profile took 11.0 min instead of a projected 17-18 (docs/benchmarks.md,
      * "GPU, third lease"; 8 at once gained nothing in an earlier lease, when every step waited for the device several
-     * times). On a CPU one config's intra-op threads already share the cores: two at once, one thread each, made the
-     * whole {@code default} reproduction 19 % slower on 2 cores (docs/benchmarks.md, "Trainings at once on the CPU").
+     * times). On a CPU one config's stacks already share the cores, one per libtorch thread ({@link CpuStacks}); two
+     * configs at once, one thread each, made the whole {@code default} reproduction 19 % slower on 2 cores when each
+     * config was one stack (docs/benchmarks.md, "Trainings at once on the CPU").
      */
     static int defaultParallelism(Device device) {
         return device.isGpu() ? 4 : 1;

@@ -35,7 +35,8 @@ import org.merlab.sim.SimWriter;
  *
  * <p>Files, in the results folder of the call's first config: {@code .checkpoint/stack.json} (this state's
  * description, written last), {@code stack.bin} (the arrays, float32 end to end), {@code slot-N.json/.csv} (each
- * model's slot, as a fold file). A new state is written beside the old one and renamed over it. A checkpoint is
+ * model's slot, as a fold file); stacks trained at once on the CPU ({@link CpuStacks}) save one folder each, the others
+ * beside it ({@code .checkpoint-2}, …). A new state is written beside the old one and renamed over it. A checkpoint is
  * used only for the same configs, data, device, optimizer and dropout scheme (else it is deleted and the stack starts
  * over); a fold that finished after the save keeps its file, and the others go on from the checkpoint.
  *
