@@ -269,13 +269,18 @@ final class StackCheckpoint {
         deleteParts(dir);
     }
 
-    /** Deletes the folders of the stacks trained beside the first ({@code .checkpoint-2}, …), if any. */
+    /**
+     * Deletes the folders of the stacks trained beside the first ({@code .checkpoint-2}, …), if any, and their
+     * half-written neighbours even where the folder itself was never complete (a stack stopped in its first save).
+     */
     static void deleteParts(Path dir) {
         String prefix = dir.getFileName() + "-";
         try (java.util.stream.Stream<Path> siblings = Files.list(dir.getParent())) {
             for (Path p : siblings.toList()) {
                 String name = p.getFileName().toString();
-                if (name.startsWith(prefix) && name.substring(prefix.length()).matches("\\d+")) delete(p);
+                if (name.startsWith(prefix) && name.substring(prefix.length()).matches("\\d+(\\.next|\\.old)?")) {
+                    SimWriter.deleteTree(p);
+                }
             }
         } catch (java.nio.file.NoSuchFileException e) {
             // no results folder yet: nothing saved
