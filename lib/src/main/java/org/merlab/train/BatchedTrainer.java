@@ -179,7 +179,7 @@ final class BatchedTrainer {
         sorted.sort(java.util.Comparator.comparingInt(Job::source)); // stable: seed/fold order kept within a source
         int k = chooseK(configs.get(0), sources.get(0), sorted.size());
         Device device = sources.get(0).device;
-        int threads = device.isGpu() ? 1 : ComputeDevice.threads();
+        int threads = ComputeDevice.threads();
         int stacks = CpuStacks.count(device, threads, sorted.size());
         if (stacks > 1) {
             trainSplit(configs, sources, folds, sorted, k, stacks, threads, checkpoint, listener, sink);
@@ -236,10 +236,7 @@ final class BatchedTrainer {
         } finally {
             ComputeDevice.setThreads(threads);
         }
-        if (checkpoint != null) {
-            StackCheckpoint.delete(checkpoint.dir());
-            StackCheckpoint.deleteParts(checkpoint.dir());
-        }
+        if (checkpoint != null) StackCheckpoint.deleteAll(checkpoint.dir()); // the first stack's too, if it had no models
     }
 
     /** Whether stopped models leave the stack ({@link #COMPACT_PROPERTY}, default true). */
