@@ -368,17 +368,14 @@ final class BatchedTrainer {
                 while (true) {
                     // ---- a checkpoint, after an epoch (before the finished models leave) -----------------------
                     if (model != null && saveEvery >= 0 && (System.nanoTime() - lastSave) / 60e9 >= saveEvery) {
-                        // an interrupt that came during the epoch waits for the save: the epoch is kept, and the
-                        // interrupt stops the training right after (files cannot be written with the flag set)
-                        boolean interrupted = Thread.interrupted();
+                        // an interrupt that came during the epoch (or comes during the save) waits for it: the epoch
+                        // is kept, and the interrupt stops the training at its next check
                         try {
                             save(checkpoint, slots, model, best, adam, spec, folds, hMax, device);
                         } catch (java.io.UncheckedIOException e) {
                             // a checkpoint only saves time: the training goes on without (a full disk, say)
                             listener.onMessage(e.getMessage() + "; training goes on without checkpoints");
                             saveEvery = -1;
-                        } finally {
-                            if (interrupted) Thread.currentThread().interrupt();
                         }
                         lastSave = System.nanoTime();
                     }

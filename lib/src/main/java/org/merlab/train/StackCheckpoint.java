@@ -6,7 +6,9 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import java.io.FileOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -124,8 +126,11 @@ final class StackCheckpoint {
             SimWriter.deleteTree(next);
             Files.createDirectories(next);
             List<ArrayRef> refs = new ArrayList<>();
-            try (FileChannel out = FileChannel.open(next.resolve(ARRAYS), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            // a java.io stream, not a FileChannel: a channel closes when its thread is interrupted, and an interrupt
+            // that lands during the save (a kernel's, or a sibling stack's failure cancelling this one) would lose it
+            try (OutputStream out = new FileOutputStream(next.resolve(ARRAYS).toFile());
                  NDManager tmp = NDManager.newBaseManager(Device.cpu())) {
+                byte[] chunk = new byte[1 << 20];
                 for (Map.Entry<String, Map<String, NDArray>> g : arrays.entrySet()) {
                     for (Map.Entry<String, NDArray> e : g.getValue().entrySet()) {
                         NDArray a = e.getValue();
@@ -133,7 +138,11 @@ final class StackCheckpoint {
                         NDArray host = a.getDevice().equals(Device.cpu()) ? a : a.toDevice(Device.cpu(), true);
                         if (host != a) host.attach(tmp);
                         ByteBuffer bytes = host.toByteBuffer(true);
-                        while (bytes.hasRemaining()) out.write(bytes);
+                        while (bytes.hasRemaining()) {
+                            int n = Math.min(chunk.length, bytes.remaining());
+                            bytes.get(chunk, 0, n);
+                            out.write(chunk, 0, n);
+                        }
                         refs.add(new ArrayRef(g.getKey(), e.getKey(), a.getShape().getShape()));
                     }
                 }
@@ -152,8 +161,6 @@ final class StackCheckpoint {
             if (Files.exists(dir)) Files.move(dir, old);
             Files.move(next, dir, StandardCopyOption.ATOMIC_MOVE);
             SimWriter.deleteTree(old);
-        } catch (java.nio.channels.ClosedByInterruptException e) {
-            throw new TrainingInterruptedException("training interrupted while saving its checkpoint (the last one is kept)");
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the training checkpoint " + dir + ": " + e.getMessage(), e);
         }

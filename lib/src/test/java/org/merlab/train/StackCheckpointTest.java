@@ -89,6 +89,29 @@ class StackCheckpointTest extends TinySimTest {
         assertTrue(resumed.modelSteps() <= needed + longest, "model-steps " + resumed.modelSteps() + ", needed " + needed);
     }
 
+    /**
+     * An interrupt that lands in a fold's last epoch (here from its progress report) stops the training only after the
+     * epoch's checkpoint and the finished fold are written: the fold is on disk, the run stops as interrupted, and a
+     * resume gives the uninterrupted numbers. The checkpoint used to write through a FileChannel, which closes when its
+     * thread is interrupted: the save failed and the fold, reported after it, was lost (the trainer hid the flag during
+     * its own saves, but not from an interrupt that came during one).
+     */
+    @Test
+    void anInterruptInAFoldsLastEpochKeepsTheFold() throws IOException {
+        List<Path> c = List.of(write("ck-end", "[[\"HL18\", \"HL19\"], [\"RF\", \"MR\"]]", "flat", "joint", "fixed", "[0]"));
+        Outcome whole = run(c, null, "off", null, 0, "end-whole");
+        for (String minutes : new String[] {"off", "0"}) {
+            String out = "end-" + minutes;
+            int last = whole.folds().get("ck-end 0/1").summary().epochsRun();
+            assertThrows(TrainingInterruptedException.class, () -> run(c, null, minutes, "ck-end 0/1", last, out));
+            Path seed = tmp.resolve(out).resolve("ck-end").resolve("paper").resolve("seed-0");
+            assertTrue(Files.isRegularFile(seed.resolve("fold-1.json")), minutes + ": the finished fold is kept");
+            Outcome resumed = run(c, null, minutes, null, 0, out);
+            BatchedCompactionTest.assertSameResults(new BatchedCompactionTest.Run(whole.folds(), 0, 0),
+                    new BatchedCompactionTest.Run(resumed.folds(), 0, 0));
+        }
+    }
+
     private static void copyTree(Path from, Path to) throws IOException {
         Files.createDirectories(to);
         try (java.util.stream.Stream<Path> s = Files.list(from)) {
@@ -124,7 +147,6 @@ class StackCheckpointTest extends TinySimTest {
         assertFalse(Files.exists(dir), "a finished training leaves no checkpoint");
     }
 
-    /** Runs {@code body} with the system properties {@code props} (a null value: cleared), then restores them. */
     /** A damaged checkpoint is not used: the training starts over, with the right numbers. One that cannot be written is an error naming it. */
     @Test
     void aDamagedOrUnwritableCheckpointCostsOnlyTime() throws IOException {
