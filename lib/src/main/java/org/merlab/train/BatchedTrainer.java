@@ -54,7 +54,7 @@ import org.merlab.model.StackedModel;
  * without dropout, and within run-to-run noise with it.
  *
  * <p>K: {@code -Dmerlab.batch.k=N} caps it; otherwise every pending model of the run, limited by an
- * estimate of the memory each takes against a quarter of the device's (or the machine's) memory.
+ * estimate of the memory each takes against a share of the device's (or the machine's) memory ({@link StackSize}).
  * Folds reach the sink as they finish (a stopped fold is written before the others end). On the CPU the jobs train as
  * several such stacks at once, each on its own thread ({@link CpuStacks}), K divided among them.
  *
@@ -64,8 +64,6 @@ import org.merlab.model.StackedModel;
 final class BatchedTrainer {
     /** {@code batched} (default) or {@code sequential}. */
     static final String ENGINE_PROPERTY = "merlab.engine";
-    /** Maximum number of models trained together. */
-    static final String MAX_K_PROPERTY = "merlab.batch.k";
     /** {@code false}: stopped models stay in the stack, masked (the engine before compaction; for comparison). */
     static final String COMPACT_PROPERTY = "merlab.batch.compact";
 
@@ -100,68 +98,6 @@ final class BatchedTrainer {
         return !"sequential".equalsIgnoreCase(System.getProperty(ENGINE_PROPERTY, "batched").trim());
     }
 
-    /** The K used for {@code pending} models of this config. */
-    static int chooseK(ExperimentConfig config, DeviceData data, int pending) {
-        String prop = System.getProperty(MAX_K_PROPERTY);
-        if (prop != null && !prop.isBlank()) {
-            int cap;
-            try {
-                cap = Integer.parseInt(prop.trim());
-            } catch (NumberFormatException e) {
-                cap = 0;
-            }
-            if (cap < 1) throw new IllegalArgumentException("-D" + MAX_K_PROPERTY + "=" + prop + ": expected a whole number ≥ 1");
-            return Math.min(pending, cap);
-        }
-        long per = bytesPerModel(config, data);
-        long budget = memoryBudget(data.device);
-        int k = (int) Math.max(1, Math.min(pending, budget / Math.max(1, per)));
-        return k;
-    }
-
-    /** Rough bytes one model takes: its parameters' copies, activations, held-out inputs. */
-    static long bytesPerModel(ExperimentConfig config, DeviceData data) {
-        ExperimentConfig.Model m = config.model();
-        long params = 0;
-        long sumD = 0;
-        for (long[] g : data.groupDims) for (long d : g) {
-            params += d * m.hidden() + (long) m.hidden() * m.d();
-            sumD += d;
-        }
-        params += 8L * m.d() * m.d(); // attention / gathered encoders, roughly
-        long batch = config.protocol().batchSize();
-        long held = data.trainClass.length / Math.max(2, config.protocol().folds()) + 1;
-        long acts = 16L * batch * (sumD + 8L * m.hidden());
-        long eval = held * (sumD + 8L * m.hidden());
-        long masks = m.dropout() > 0 ? DropoutStreams.bytesPerModel(DropoutStreams.stepsPerDraw(data.device), (int) batch, 8 * m.hidden()) : 0;
-        // params: weights, best weights, gradient, two moments; the flat update (GPU) also holds the gradients end to
-        // end and libtorch's copy of them
-        long copies = StackedAdam.implementation(data.device).equals(StackedAdam.FLAT) ? 7 : 5;
-        return 4L * (copies * params + acts + eval) + masks;
-    }
-
-    /** The memory one stack may plan for: a share of the device's, divided among configs training at once. */
-    private static long memoryBudget(Device device) {
-        return deviceBudget(device) / ExperimentRunner.trainingAtOnce();
-    }
-
-    private static long deviceBudget(Device device) {
-        if (device.isGpu()) {
-            try {
-                java.lang.management.MemoryUsage u = ai.djl.util.cuda.CudaUtils.getGpuMemory(device);
-                return (u.getMax() - u.getUsed()) / 2;
-            } catch (RuntimeException | LinkageError e) {
-                return 4L << 30;
-            }
-        }
-        try {
-            var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
-            return os.getTotalMemorySize() / 4;
-        } catch (RuntimeException | LinkageError e) {
-            return 2L << 30;
-        }
-    }
-
     /**
      * Trains the jobs, at most K at a time; {@code sink} gets each fold at the epoch boundary after it stopped or
      * finished. With compaction (the default) a waiting job takes the place of a stopped one there; without
@@ -177,7 +113,7 @@ final class BatchedTrainer {
         if (jobs.isEmpty()) return;
         List<Job> sorted = new ArrayList<>(jobs);
         sorted.sort(java.util.Comparator.comparingInt(Job::source)); // stable: seed/fold order kept within a source
-        int k = chooseK(configs.get(0), sources.get(0), sorted.size());
+        int k = StackSize.k(configs.get(0), sources.get(0), sorted.size());
         Device device = sources.get(0).device;
         int threads = ComputeDevice.threads();
         int stacks = CpuStacks.count(device, threads, sorted.size());

@@ -47,7 +47,7 @@ class BatchedCompactionTest extends TinySimTest {
         // chunks are a scheme of libtorch's draws (the GPU's); the CPU's default draws in Java, per step
         props.put(DropoutStreams.DRAWS_PROPERTY, dropoutChunk == null ? null : DropoutStreams.LIBTORCH);
         props.put(BatchedTrainer.COMPACT_PROPERTY, Boolean.toString(compact));
-        props.put(BatchedTrainer.MAX_K_PROPERTY, maxK == null ? null : maxK.toString());
+        props.put(StackSize.MAX_K_PROPERTY, maxK == null ? null : maxK.toString());
         props.put(BatchedTrainer.ENGINE_PROPERTY, "batched");
         Map<String, String> before = new TreeMap<>();
         for (String key : props.keySet()) before.put(key, System.getProperty(key));
@@ -264,19 +264,19 @@ class BatchedCompactionTest extends TinySimTest {
     /** {@code -Dmerlab.batch.k} caps K at the pending models; anything but a whole number ≥ 1 is an error naming it. */
     @Test
     void theCapOnKIsAWholeNumberOfAtLeastOne() {
-        String before = System.getProperty(BatchedTrainer.MAX_K_PROPERTY);
+        String before = System.getProperty(StackSize.MAX_K_PROPERTY);
         try {
-            System.setProperty(BatchedTrainer.MAX_K_PROPERTY, "4");
-            assertEquals(4, BatchedTrainer.chooseK(null, null, 15));
-            assertEquals(3, BatchedTrainer.chooseK(null, null, 3));
+            System.setProperty(StackSize.MAX_K_PROPERTY, "4");
+            assertEquals(4, StackSize.k(null, null, 15));
+            assertEquals(3, StackSize.k(null, null, 3));
             for (String bad : List.of("0", "-2", "four", "2.5")) {
-                System.setProperty(BatchedTrainer.MAX_K_PROPERTY, bad);
-                IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> BatchedTrainer.chooseK(null, null, 15));
+                System.setProperty(StackSize.MAX_K_PROPERTY, bad);
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> StackSize.k(null, null, 15));
                 assertTrue(e.getMessage().startsWith("-Dmerlab.batch.k=" + bad + ":"), e.getMessage());
             }
         } finally {
-            if (before == null) System.clearProperty(BatchedTrainer.MAX_K_PROPERTY);
-            else System.setProperty(BatchedTrainer.MAX_K_PROPERTY, before);
+            if (before == null) System.clearProperty(StackSize.MAX_K_PROPERTY);
+            else System.setProperty(StackSize.MAX_K_PROPERTY, before);
         }
     }
 }

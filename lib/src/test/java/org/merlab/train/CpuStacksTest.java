@@ -271,7 +271,7 @@ class CpuStacksTest extends TinySimTest {
         props.put(CpuStacks.PROPERTY, stacks);
         props.put(StackCheckpoint.MINUTES_PROPERTY, minutes);
         props.put(BatchedTrainer.ENGINE_PROPERTY, "batched");
-        props.put(BatchedTrainer.MAX_K_PROPERTY, null);
+        props.put(StackSize.MAX_K_PROPERTY, null);
         return props;
     }
 }

@@ -220,7 +220,7 @@ class StackCheckpointTest extends TinySimTest {
      */
     private static Outcome run(List<Path> configFiles, String maxK, String minutes, String which, int stopAt, String out) {
         Map<String, String> props = new TreeMap<>();
-        props.put(BatchedTrainer.MAX_K_PROPERTY, maxK);
+        props.put(StackSize.MAX_K_PROPERTY, maxK);
         props.put(StackCheckpoint.MINUTES_PROPERTY, minutes);
         props.put(BatchedTrainer.ENGINE_PROPERTY, "batched");
         Map<String, FoldResult> folds = new ConcurrentHashMap<>();
