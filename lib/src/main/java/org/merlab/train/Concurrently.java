@@ -2,7 +2,9 @@ package org.merlab.train;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletionService;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorCompletionService;
 import java.util.concurrent.ExecutorService;
@@ -20,7 +22,27 @@ import java.util.function.Consumer;
  * ({@link Autograd}), so every model's numbers are those of one stack at a time.
  */
 final class Concurrently {
+    /**
+     * Pools whose threads had not ended when their call returned. That happens when the caller's thread is stopped
+     * while it waits for them: a notebook's Stop, after the kernel's grace period, stops the cell's thread
+     * ({@code Thread.stop}), while a stack thread may still be finishing a checkpoint save, which an interrupt does not
+     * cut short. {@link #awaitEarlierThreads} lets the next training wait for them.
+     */
+    private static final Set<ExecutorService> UNFINISHED = ConcurrentHashMap.newKeySet();
+
     private Concurrently() {}
+
+    /**
+     * Stops the threads an earlier call left running and waits for them (up to a minute each), so that a new training
+     * never runs beside a dying one that may still write into the same results folder or checkpoint. Stopping them
+     * again is for a caller stopped before it could (they then train on unasked).
+     */
+    static void awaitEarlierThreads() throws InterruptedException {
+        for (ExecutorService pool : UNFINISHED) {
+            pool.shutdownNow();
+            if (pool.awaitTermination(1, TimeUnit.MINUTES)) UNFINISHED.remove(pool);
+        }
+    }
 
     /** Runs {@code task} on every item, at most {@code threads} at a time, on threads named {@code name}. */
     static <T> void run(List<T> items, int threads, String name, Consumer<T> task) {
@@ -29,6 +51,7 @@ final class Concurrently {
             t.setDaemon(true);
             return t;
         });
+        UNFINISHED.add(pool); // until its threads are seen to end
         CompletionService<Void> done = new ExecutorCompletionService<>(pool);
         List<Future<Void>> futures = new ArrayList<>();
         try {
@@ -50,7 +73,7 @@ final class Concurrently {
             for (Future<Void> f : futures) f.cancel(true);
             pool.shutdownNow();
             try {
-                pool.awaitTermination(1, TimeUnit.MINUTES); // stopped trainers free their arrays
+                if (pool.awaitTermination(1, TimeUnit.MINUTES)) UNFINISHED.remove(pool); // stopped trainers free their arrays
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }

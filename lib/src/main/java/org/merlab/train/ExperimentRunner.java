@@ -109,13 +109,23 @@ public final class ExperimentRunner {
         return run(config, configFile.toAbsolutePath().getParent(), options);
     }
 
-    /** One training run at a time per JVM; the device is configured first (it fixes the thread count before the engine starts). */
+    /**
+     * One training run at a time per JVM, and none beside the threads of an earlier one that was stopped before they
+     * ended ({@link Concurrently#awaitEarlierThreads}); the device is configured first (it fixes the thread count before
+     * the engine starts).
+     */
     private static void lockTraining() {
         ComputeDevice.configure();
         try {
             TRAINING.lockInterruptibly();
         } catch (InterruptedException e) {
             throw new TrainingInterruptedException("interrupted while waiting for another training run");
+        }
+        try {
+            Concurrently.awaitEarlierThreads();
+        } catch (InterruptedException e) {
+            TRAINING.unlock();
+            throw new TrainingInterruptedException("interrupted while waiting for an earlier training's threads to end");
         }
     }
 
