@@ -256,4 +256,21 @@ class KernelNotebookTest {
         noErrors("after_interrupt");
         assertEquals("still works: 2", result("after_interrupt", "text/plain"));
     }
+
+    /**
+     * merlab's own training (5 models as two CPU stacks, a checkpoint after every epoch) interrupted by the kernel while
+     * it waits after its third epoch: the cell stops within a second, and the same call again resumes from the
+     * checkpoints and gives the metrics of an uninterrupted training.
+     */
+    @Test
+    void anInterruptedMerlabTrainingResumesToTheUninterruptedNumbers() {
+        noErrors("merlab_setup");
+        assertEquals("true", result("merlab_setup", "text/plain"), "the tiny MER-SIM was written");
+        assertEquals("CellInterruptedException", error("interrupt_merlab").path("ename").asText());
+        assertTrue(stdout("interrupt_merlab").contains("training starts"));
+        JsonNode seconds = summary.path("interrupt_to_reply_s").path("interrupt_merlab");
+        assertTrue(seconds.isNumber() && seconds.asDouble() < 1.0, "interrupt to reply " + seconds + " s");
+        noErrors("after_merlab_interrupt");
+        assertEquals("resumed: true, same metrics: true", result("after_merlab_interrupt", "text/plain"));
+    }
 }
