@@ -42,13 +42,7 @@ final class CpuStacks {
     static int configured(int threads) {
         String prop = System.getProperty(PROPERTY);
         if (prop == null || prop.isBlank()) return Math.max(1, threads);
-        try {
-            int n = Integer.parseInt(prop.trim());
-            if (n >= 1) return n;
-        } catch (NumberFormatException e) {
-            // reported below
-        }
-        throw new IllegalArgumentException("-D" + PROPERTY + "=" + prop + ": expected a whole number ≥ 1 (1: one stack)");
+        return WholeNumberProperty.atLeastOne(PROPERTY, prop, " (1: one stack)");
     }
 
     /** For metrics.json's {@code runtime}: how a CPU training splits ({@code "up to 2 at once, 1 libtorch thread each"}). */

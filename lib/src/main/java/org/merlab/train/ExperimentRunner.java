@@ -413,7 +413,8 @@ public final class ExperimentRunner {
     public static int parallelism() {
         String env = System.getenv("MERLAB_PARALLEL");
         String set = System.getProperty(PARALLEL_PROPERTY, env == null || env.isBlank() ? null : env);
-        return set == null ? defaultParallelism(ComputeDevice.device()) : parseParallelism(set);
+        return set == null ? defaultParallelism(ComputeDevice.device())
+                : WholeNumberProperty.atLeastOne(PARALLEL_PROPERTY, set.trim(), " (or MERLAB_PARALLEL)");
     }
 
     /**
@@ -429,16 +430,6 @@ public final class ExperimentRunner {
         return device.isGpu() ? 4 : 1;
     }
 
-    static int parseParallelism(String value) {
-        String v = value.trim();
-        try {
-            int n = Integer.parseInt(v);
-            if (n >= 1) return n;
-        } catch (NumberFormatException e) {
-            // reported below
-        }
-        throw new IllegalArgumentException("-D" + PARALLEL_PROPERTY + "=" + v + " (or MERLAB_PARALLEL): expected a number >= 1");
-    }
 
 
     /**

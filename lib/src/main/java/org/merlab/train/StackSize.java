@@ -18,16 +18,7 @@ final class StackSize {
     /** The K used for {@code pending} models of this config. */
     static int k(ExperimentConfig config, DeviceData data, int pending) {
         String prop = System.getProperty(MAX_K_PROPERTY);
-        if (prop != null && !prop.isBlank()) {
-            int cap;
-            try {
-                cap = Integer.parseInt(prop.trim());
-            } catch (NumberFormatException e) {
-                cap = 0;
-            }
-            if (cap < 1) throw new IllegalArgumentException("-D" + MAX_K_PROPERTY + "=" + prop + ": expected a whole number ≥ 1");
-            return Math.min(pending, cap);
-        }
+        if (prop != null && !prop.isBlank()) return Math.min(pending, WholeNumberProperty.atLeastOne(MAX_K_PROPERTY, prop, ""));
         long per = bytesPerModel(config, data);
         return (int) Math.max(1, Math.min(pending, budget(data.device) / Math.max(1, per)));
     }
