@@ -22,6 +22,7 @@ import org.merlab.train.RunListener;
 import org.merlab.train.Score;
 import org.merlab.train.SplitSummary;
 import org.merlab.train.TrainingInterruptedException;
+import org.merlab.train.TrainingSchedule;
 import org.merlab.util.ProgressBar;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -63,7 +64,7 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (parallel != null) System.setProperty(ExperimentRunner.PARALLEL_PROPERTY, parallel.toString());
+        if (parallel != null) System.setProperty(TrainingSchedule.PARALLEL_PROPERTY, parallel.toString());
         Profile prof = Profile.parse(profile);
         Path config = configs.get(0);
         ExperimentConfig cfg = ExperimentConfigs.read(config);

@@ -34,7 +34,7 @@ final class CpuStacks {
 
     /** How many stacks {@code models} models train as, with libtorch at {@code threads} threads. */
     static int count(Device device, int threads, int models) {
-        if (device.isGpu() || ExperimentRunner.trainingAtOnce() > 1) return 1;
+        if (device.isGpu() || TrainingSchedule.trainingAtOnce() > 1) return 1;
         return Math.max(1, Math.min(configured(threads), models / 2));
     }
 

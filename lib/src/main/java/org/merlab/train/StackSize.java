@@ -46,7 +46,7 @@ final class StackSize {
 
     /** The memory one stack may plan for: a share of the device's, divided among configs training at once. */
     private static long budget(Device device) {
-        return deviceBudget(device) / ExperimentRunner.trainingAtOnce();
+        return deviceBudget(device) / TrainingSchedule.trainingAtOnce();
     }
 
     private static long deviceBudget(Device device) {

@@ -59,16 +59,16 @@ class ParallelRunsTest {
     /** One run's folds, its results, and the threads that trained. */
     record Outcome(BatchedCompactionTest.Run run, List<ExperimentRunner.RunResult> results, Set<Long> threads) {}
 
-    /** Runs {@code body} with {@value ExperimentRunner#PARALLEL_PROPERTY} set to {@code value} (null: unset), then restores it. */
+    /** Runs {@code body} with {@value TrainingSchedule#PARALLEL_PROPERTY} set to {@code value} (null: unset), then restores it. */
     private static <T> T withParallelism(String value, java.util.function.Supplier<T> body) {
-        String before = System.getProperty(ExperimentRunner.PARALLEL_PROPERTY);
+        String before = System.getProperty(TrainingSchedule.PARALLEL_PROPERTY);
         try {
-            if (value == null) System.clearProperty(ExperimentRunner.PARALLEL_PROPERTY);
-            else System.setProperty(ExperimentRunner.PARALLEL_PROPERTY, value);
+            if (value == null) System.clearProperty(TrainingSchedule.PARALLEL_PROPERTY);
+            else System.setProperty(TrainingSchedule.PARALLEL_PROPERTY, value);
             return body.get();
         } finally {
-            if (before == null) System.clearProperty(ExperimentRunner.PARALLEL_PROPERTY);
-            else System.setProperty(ExperimentRunner.PARALLEL_PROPERTY, before);
+            if (before == null) System.clearProperty(TrainingSchedule.PARALLEL_PROPERTY);
+            else System.setProperty(TrainingSchedule.PARALLEL_PROPERTY, before);
         }
     }
 
@@ -113,9 +113,9 @@ class ParallelRunsTest {
         // listed: par-s2 (flat fusion of three features), par-uni (one feature), the sweep par-18 + par-20 (one feature
         // each, one group); costliest first: par-s2, the sweep (two models per fold), par-uni. On two threads par-uni
         // waits for a thread; in the order listed it would start at once, beside par-s2.
-        long uni = ExperimentRunner.trainingCost(ExperimentConfigs.read(configs.get(1)), Profile.PAPER);
-        long sweep = 2 * ExperimentRunner.trainingCost(ExperimentConfigs.read(configs.get(2)), Profile.PAPER);
-        long s2 = ExperimentRunner.trainingCost(ExperimentConfigs.read(configs.get(0)), Profile.PAPER);
+        long uni = TrainingSchedule.trainingCost(ExperimentConfigs.read(configs.get(1)), Profile.PAPER);
+        long sweep = 2 * TrainingSchedule.trainingCost(ExperimentConfigs.read(configs.get(2)), Profile.PAPER);
+        long s2 = TrainingSchedule.trainingCost(ExperimentConfigs.read(configs.get(0)), Profile.PAPER);
         assertTrue(s2 > sweep && sweep > uni, s2 + " > " + sweep + " > " + uni);
         List<String> events = Collections.synchronizedList(new ArrayList<>());
         RunListener l = new RunListener() {
@@ -148,19 +148,19 @@ class ParallelRunsTest {
 
     @Test
     void aGpuTrainsFourConfigsAtOnceByDefaultACpuOne() {
-        assertEquals(4, ExperimentRunner.defaultParallelism(ai.djl.Device.gpu()));
-        assertEquals(1, ExperimentRunner.defaultParallelism(ai.djl.Device.cpu()));
+        assertEquals(4, TrainingSchedule.defaultParallelism(ai.djl.Device.gpu()));
+        assertEquals(1, TrainingSchedule.defaultParallelism(ai.djl.Device.cpu()));
         withParallelism(null, () -> {
             if (System.getenv("MERLAB_PARALLEL") == null) {
-                assertEquals(ExperimentRunner.defaultParallelism(ComputeDevice.device()), ExperimentRunner.parallelism());
+                assertEquals(TrainingSchedule.defaultParallelism(ComputeDevice.device()), TrainingSchedule.parallelism());
             }
             return null;
         });
-        assertEquals(2, (int) withParallelism(" 2 ", ExperimentRunner::parallelism), "a setting wins over the device's default");
+        assertEquals(2, (int) withParallelism(" 2 ", TrainingSchedule::parallelism), "a setting wins over the device's default");
     }
 
     @Test
     void aBadParallelismIsRejected() {
-        withParallelism("0", () -> assertThrows(IllegalArgumentException.class, ExperimentRunner::parallelism));
+        withParallelism("0", () -> assertThrows(IllegalArgumentException.class, TrainingSchedule::parallelism));
     }
 }

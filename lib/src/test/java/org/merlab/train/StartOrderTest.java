@@ -19,13 +19,13 @@ class StartOrderTest {
     private static final Path DIR = Path.of("..", "experiments");
 
     private static long cost(String name, Profile profile) {
-        return ExperimentRunner.trainingCost(ExperimentConfigs.read(DIR.resolve(name + ".json")), profile);
+        return TrainingSchedule.trainingCost(ExperimentConfigs.read(DIR.resolve(name + ".json")), profile);
     }
 
     @Test
     void costliestGroupStartsFirstAndTiesKeepTheirOrder() {
         Map<Integer, Long> cost = Map.of(0, 5L, 1, 3L, 2, 3L, 3, 10L, 4, 5L);
-        List<List<Integer>> order = ExperimentRunner.costliestFirst(
+        List<List<Integer>> order = TrainingSchedule.costliestFirst(
                 List.of(List.of(0), List.of(1, 2), List.of(3), List.of(4)), cost::get);
         assertEquals(List.of(List.of(3), List.of(1, 2), List.of(0), List.of(4)), order);
     }
@@ -36,11 +36,11 @@ class StartOrderTest {
         assertEquals(3L * 5 * 100 * 8, cost("hl", Profile.PAPER));
         assertEquals(1L * 5 * 5 * 8, cost("hl", Profile.QUICK), "the profile's seeds and epochs: quick trains 1 seed, 5 epochs");
         ExperimentConfig fusion = ExperimentConfigs.read(DIR.resolve("final-system.json"));
-        assertEquals(0, ExperimentRunner.trainingCost(fusion, Profile.PAPER), "a decision fusion trains nothing itself");
+        assertEquals(0, TrainingSchedule.trainingCost(fusion, Profile.PAPER), "a decision fusion trains nothing itself");
         // a unimodal model over two features cannot be built: its model-epochs alone, and its training reports why
         ExperimentConfig unbuildable = Study.withFeatures(ExperimentConfigs.read(DIR.resolve("hl.json")),
                 List.of(List.of("HL18", "HL19")), ModelSpec.Structure.UNIMODAL);
-        assertEquals(3L * 5 * 100, ExperimentRunner.trainingCost(unbuildable, Profile.PAPER));
+        assertEquals(3L * 5 * 100, TrainingSchedule.trainingCost(unbuildable, Profile.PAPER));
     }
 
     @Test

@@ -384,11 +384,11 @@ class TrainingEngineTest extends TinySimTest {
         double chosen = m.path("metrics").path("cv").path("mean").path("combined").asDouble();
         List<SeedResult> members = List.of(run("att", out).seeds().get(0), run("s1", out).seeds().get(0));
         double best = Double.NEGATIVE_INFINITY;
-        for (double[] cand : org.merlab.model.DecisionFusion.simplexGrid(2, ExperimentRunner.GRID_STEPS)) {
-            best = Math.max(best, ExperimentRunner.fusedCv(members, cand).combined());
+        for (double[] cand : org.merlab.model.DecisionFusion.simplexGrid(2, FusedSeeds.GRID_STEPS)) {
+            best = Math.max(best, FusedSeeds.cv(members, cand).combined());
         }
         assertEquals(best, chosen, 0.0);
-        assertEquals(chosen, ExperimentRunner.fusedCv(members, w).combined(), 0.0);
+        assertEquals(chosen, FusedSeeds.cv(members, w).combined(), 0.0);
         assertTrue(Files.isRegularFile(r.dir().resolve("submission-test1.csv")));
         ExperimentRunner.RunResult again = ExperimentRunner.run(configs.resolve("fusion.json"), options(out, false, null));
         assertEquals(0, again.foldsTrained());

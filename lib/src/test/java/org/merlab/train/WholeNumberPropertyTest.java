@@ -22,9 +22,9 @@ class WholeNumberPropertyTest {
     /** {@code --parallel} reaches the engine as {@code -Dmerlab.parallel}; a bad value names it and the variable. */
     @Test
     void theParallelismSettingIsOneOfThem() {
-        IllegalArgumentException e = TinySimTest.withProperties(Map.of(ExperimentRunner.PARALLEL_PROPERTY, "0"),
-                () -> assertThrows(IllegalArgumentException.class, ExperimentRunner::parallelism));
+        IllegalArgumentException e = TinySimTest.withProperties(Map.of(TrainingSchedule.PARALLEL_PROPERTY, "0"),
+                () -> assertThrows(IllegalArgumentException.class, TrainingSchedule::parallelism));
         assertEquals("-Dmerlab.parallel=0: expected a whole number ≥ 1 (or MERLAB_PARALLEL)", e.getMessage());
-        assertEquals(2, (int) TinySimTest.withProperties(Map.of(ExperimentRunner.PARALLEL_PROPERTY, "2"), ExperimentRunner::parallelism));
+        assertEquals(2, (int) TinySimTest.withProperties(Map.of(TrainingSchedule.PARALLEL_PROPERTY, "2"), TrainingSchedule::parallelism));
     }
 }
