@@ -3,24 +3,28 @@ package org.merlab.train;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import java.io.UncheckedIOException;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
+import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.IntFunction;
-import org.merlab.data.LabelSet;
+import java.util.function.IntSupplier;
 import org.merlab.data.Split;
 import org.merlab.experiment.ExperimentConfig;
-import org.merlab.metrics.MerScore;
 import org.merlab.model.MerModel;
 import org.merlab.model.ModelSpec;
 import org.merlab.model.Models;
@@ -60,6 +64,10 @@ import org.merlab.model.StackedModel;
  *
  * <p>Every few minutes of training the stack is saved after an epoch ({@link StackCheckpoint}), and a training
  * interrupted later resumes from there with the numbers it would have had.
+ *
+ * <p>This class is the stack's life (who joins and leaves, epochs, steps); the parts: {@link StackSlot} (one model's
+ * state), {@link StackInputs} (the stack's input arrays), {@link StackEvaluation} (held-out scores, best epochs, stops,
+ * tests), {@link StackState} (saving and resuming), {@link StackSize} (K) and {@link CpuStacks} (stacks at once).
  */
 final class BatchedTrainer {
     /** {@code batched} (default) or {@code sequential}. */
@@ -75,9 +83,9 @@ final class BatchedTrainer {
      */
     static final int ROW_BLOCK = 32;
 
-    private static final java.util.concurrent.atomic.AtomicLong MODEL_STEPS = new java.util.concurrent.atomic.AtomicLong();
-    private static final java.util.concurrent.atomic.AtomicLong STACK_STEPS = new java.util.concurrent.atomic.AtomicLong();
-    private static final java.util.concurrent.atomic.AtomicLong OPTIMIZER_NANOS = new java.util.concurrent.atomic.AtomicLong();
+    private static final AtomicLong MODEL_STEPS = new AtomicLong();
+    private static final AtomicLong STACK_STEPS = new AtomicLong();
+    private static final AtomicLong OPTIMIZER_NANOS = new AtomicLong();
 
     private BatchedTrainer() {}
 
@@ -112,7 +120,7 @@ final class BatchedTrainer {
                       StackCheckpoint.Place checkpoint, RunListener listener, Consumer<FoldResult> sink) {
         if (jobs.isEmpty()) return;
         List<Job> sorted = new ArrayList<>(jobs);
-        sorted.sort(java.util.Comparator.comparingInt(Job::source)); // stable: seed/fold order kept within a source
+        sorted.sort(Comparator.comparingInt(Job::source)); // stable: seed/fold order kept within a source
         int k = StackSize.k(configs.get(0), sources.get(0), sorted.size());
         Device device = sources.get(0).device;
         int threads = ComputeDevice.threads();
@@ -144,7 +152,7 @@ final class BatchedTrainer {
     private static void trainSplit(List<ExperimentConfig> configs, List<DeviceData> sources, int folds, List<Job> jobs,
                                    int k, int stacks, int threads, StackCheckpoint.Place checkpoint, RunListener listener,
                                    Consumer<FoldResult> sink) {
-        List<java.util.Set<String>> held = new ArrayList<>();
+        List<Set<String>> held = new ArrayList<>();
         for (int i = 0; checkpoint != null && i < stacks; i++) held.add(StackCheckpoint.savedModels(checkpoint.part(i)));
         List<CpuStacks.Part> parts = CpuStacks.split(jobs, stacks, held,
                 j -> StackCheckpoint.modelKey(configs.get(j.source()).name(), j.seed(), j.fold()));
@@ -157,7 +165,7 @@ final class BatchedTrainer {
                 sink.accept(r);
             }
         };
-        java.util.concurrent.atomic.AtomicInteger running = new java.util.concurrent.atomic.AtomicInteger(parts.size());
+        AtomicInteger running = new AtomicInteger(parts.size());
         try {
             Concurrently.run(parts, parts.size(), "merlab-stack", part -> {
                 ComputeDevice.setThreads(1);
@@ -198,59 +206,18 @@ final class BatchedTrainer {
         return OPTIMIZER_NANOS.get() / 1e9;
     }
 
-    /** Per-model training state; everything a model carries from one stack to the next. */
-    private static final class Slot {
-        final Job job;
-        final ExperimentConfig config;
-        final int epochs;
-        final Integer patience;
-        final long[] order;
-        final int batches;
-        final SplittableRandom shuffler;
-        final long dropoutSeed;
-        final SplitPredictions heldTemplate;
-        final float[] mu0;
-        final List<EpochStats> curves = new ArrayList<>();
-        boolean active = true;
-        boolean stoppedEarly;
-        int epochsRun;
-        int bestEpoch;
-        double bestCombined = Double.NEGATIVE_INFINITY;
-        Score bestScore;
-        SplitPredictions bestHeld;
-        Map<String, SplitPredictions> bestTests = new LinkedHashMap<>();
-        Map<String, AttentionSummary> bestAttention = new LinkedHashMap<>();
-        float[] muKept;
-        double seconds;
-        boolean reported;
-
-        Slot(Job job, ExperimentConfig config, DeviceData data) {
-            this.job = job;
-            this.config = config;
-            this.epochs = config.protocol().epochs();
-            this.patience = config.protocol().patience();
-            this.order = FoldTrainer.toLong(job.trainRows());
-            int batchSize = config.protocol().batchSize();
-            this.batches = (order.length + batchSize - 1) / batchSize;
-            this.shuffler = new SplittableRandom(FoldTrainer.foldSeed(job.seed(), job.fold(), 1));
-            this.dropoutSeed = FoldTrainer.foldSeed(job.seed(), job.fold(), 2);
-            this.heldTemplate = FoldTrainer.template("train", data.trainLabels, job.heldRows());
-            this.mu0 = FoldTrainer.classMeanValence(data.trainClass, data.trainValence, job.trainRows());
-        }
-    }
-
     /**
      * The stack: at most {@code k} models trained together, epoch by epoch. At an epoch boundary where a model has
      * stopped (patience) or finished its epochs, the stack is rebuilt over the models still training, plus waiting
      * jobs up to K: parameters and Adam state gathered along the model axis, everything else per model carried in
-     * its {@link Slot}, so a kept model continues with exactly its numbers. A stopped model costs nothing after that
+     * its {@link StackSlot}, so a kept model continues with exactly its numbers. A stopped model costs nothing after that
      * (masked, it would still be computed in every forward and backward); gathering is cheap next to an epoch.
      * Without compaction the stack is rebuilt only when all its models are done (waves). {@code stacksAtOnce}: how many
      * stacks are training at the moment ({@link CpuStacks}), among which the wall time is shared in the models' seconds.
      */
     private static void trainStack(List<ExperimentConfig> configs, List<DeviceData> sources, int folds, List<Job> jobs,
                                    int k, boolean compact, StackCheckpoint.Place checkpoint, RunListener listener,
-                                   Consumer<FoldResult> sink, java.util.function.IntSupplier stacksAtOnce) {
+                                   Consumer<FoldResult> sink, IntSupplier stacksAtOnce) {
         ExperimentConfig config = configs.get(jobs.get(0).source());
         DeviceData data = sources.get(jobs.get(0).source());
         ExperimentConfig.Protocol p = config.protocol(); // batch size and optimizer: the same for every source
@@ -270,10 +237,10 @@ final class BatchedTrainer {
         // memory do not depend on the stack it is in
         int hMax = 0;
         for (Job j : jobs) hMax = Math.max(hMax, j.heldRows().length);
-        hMax = roundUp(hMax, ROW_BLOCK);
+        hMax = StackInputs.roundUp(hMax, ROW_BLOCK);
 
-        java.util.ArrayDeque<Job> waiting = new java.util.ArrayDeque<>(jobs);
-        List<Slot> slots = new ArrayList<>();
+        ArrayDeque<Job> waiting = new ArrayDeque<>(jobs);
+        List<StackSlot> slots = new ArrayList<>();
         try (NDManager gm = data.manager.newSubManager(device)) {
             StackedModel model = null;
             StackedModel best = null; // every model's weights of its best epoch so far
@@ -285,8 +252,8 @@ final class BatchedTrainer {
             double saveEvery = checkpoint == null ? -1 : StackCheckpoint.minutes();
             long lastSave = System.nanoTime();
             try {
-                Restored restored = checkpoint == null ? null
-                        : resume(checkpoint, configs, sources, jobs, config, data.groupDims, p, engine, gm, device, listener);
+                StackState.Restored restored = checkpoint == null ? null
+                        : StackState.resume(checkpoint, configs, sources, jobs, config, data.groupDims, p, engine, gm, device, listener);
                 if (restored != null) {
                     slots = restored.slots();
                     model = restored.model();
@@ -294,12 +261,12 @@ final class BatchedTrainer {
                     adam = restored.adam();
                     spec = model.spec();
                     hMax = restored.heldRowsPadded();
-                    java.util.Set<String> inStack = new java.util.HashSet<>();
-                    for (Slot s : slots) inStack.add(s.job.key());
+                    Set<String> inStack = new HashSet<>();
+                    for (StackSlot s : slots) inStack.add(s.job.key());
                     waiting.removeIf(j -> inStack.contains(j.key()));
                     stackData = gm.newSubManager(device);
-                    segments = segments(slots);
-                    heldInputs = heldInputs(sources, segments, slots, hMax, stackData);
+                    segments = StackInputs.segments(slots);
+                    heldInputs = StackInputs.heldInputs(sources, segments, slots, hMax, stackData);
                 }
                 while (true) {
                     // ---- a checkpoint, after an epoch (before the finished models leave) -----------------------
@@ -307,8 +274,8 @@ final class BatchedTrainer {
                         // an interrupt that came during the epoch (or comes during the save) waits for it: the epoch
                         // is kept, and the interrupt stops the training at its next check
                         try {
-                            save(checkpoint, slots, model, best, adam, spec, folds, hMax, device);
-                        } catch (java.io.UncheckedIOException e) {
+                            StackState.save(checkpoint, slots, model, best, adam, spec, folds, hMax, device);
+                        } catch (UncheckedIOException e) {
                             // a checkpoint only saves time: the training goes on without (a full disk, say)
                             listener.onMessage(e.getMessage() + "; training goes on without checkpoints");
                             saveEvery = -1;
@@ -317,19 +284,19 @@ final class BatchedTrainer {
                     }
                     // ---- epoch boundary: finished models leave, waiting jobs join -----------------------------
                     int active = 0;
-                    List<Slot> done = new ArrayList<>();
-                    for (Slot s : slots) {
+                    List<StackSlot> done = new ArrayList<>();
+                    for (StackSlot s : slots) {
                         if (s.active) active++;
                         else if (!s.reported) done.add(s);
                     }
                     if (!done.isEmpty()) {
                         long t0 = System.nanoTime();
-                        evaluateTests(best, slots, done, sources, segments, data, testTemplates);
+                        StackEvaluation.tests(best, slots, done, sources, segments, data, testTemplates);
                         double share = (System.nanoTime() - t0) / 1e9 / done.size() / stacksAtOnce.getAsInt(); // as an epoch's
-                        for (Slot s : done) s.seconds += share;
+                        for (StackSlot s : done) s.seconds += share;
                     }
-                    for (Slot s : done) {
-                        sink.accept(result(s, spec, folds, device));
+                    for (StackSlot s : done) {
+                        sink.accept(s.result(spec, folds, device));
                         s.reported = true;
                     }
                     // compacting: whenever a model stopped, except that a last model keeps one stopped passenger
@@ -339,20 +306,20 @@ final class BatchedTrainer {
                             : active == 0);
                     if (rebuild) {
                         long t0 = System.nanoTime();
-                        List<Slot> added = new ArrayList<>();
+                        List<StackSlot> added = new ArrayList<>();
                         while (active + added.size() < k && !waiting.isEmpty()) {
                             Job j = waiting.poll();
-                            added.add(new Slot(j, configs.get(j.source()), sources.get(j.source())));
+                            added.add(new StackSlot(j, configs.get(j.source()), sources.get(j.source())));
                         }
                         if (active + added.size() == 0) break;
                         // Never a stack of one after a stack of several: libtorch multiplies one model's matrices
                         // by another kernel (a matrix-vector product where a layer has one output), which rounds
                         // differently; a stopped model stays along, masked, so the last one keeps its numbers.
                         boolean passenger = active + added.size() == 1 && slots.size() >= 2;
-                        List<Slot> kept = new ArrayList<>();
+                        List<StackSlot> kept = new ArrayList<>();
                         List<Integer> keep = new ArrayList<>();
                         for (int i = 0; i < slots.size(); i++) {
-                            Slot s = slots.get(i);
+                            StackSlot s = slots.get(i);
                             if (s.active || passenger) {
                                 if (!s.active) passenger = false;
                                 kept.add(s);
@@ -376,11 +343,11 @@ final class BatchedTrainer {
                         }
                         if (stackData != null) stackData.close();
                         stackData = gm.newSubManager(device);
-                        segments = segments(slots);
-                        heldInputs = heldInputs(sources, segments, slots, hMax, stackData);
-                        for (Slot s : added) listener.onFoldStart(s.config.name(), s.job.seed(), s.job.fold(), s.epochs);
+                        segments = StackInputs.segments(slots);
+                        heldInputs = StackInputs.heldInputs(sources, segments, slots, hMax, stackData);
+                        for (StackSlot s : added) listener.onFoldStart(s.config.name(), s.job.seed(), s.job.fold(), s.epochs);
                         double share = (System.nanoTime() - t0) / 1e9 / (active + added.size()) / stacksAtOnce.getAsInt();
-                        for (Slot s : slots) if (s.active) s.seconds += share;
+                        for (StackSlot s : slots) if (s.active) s.seconds += share;
                     }
                     trainEpoch(engine, model, best, adam, slots, heldInputs, sources, segments, data, batchSize,
                             dropout, lambdaE, lambdaV, device, listener, stacksAtOnce.getAsInt());
@@ -392,115 +359,12 @@ final class BatchedTrainer {
         }
     }
 
-    /** A stack as a checkpoint left it. */
-    private record Restored(List<Slot> slots, StackedModel model, StackedModel best, StackedAdam adam, int heldRowsPadded) {}
-
-    /**
-     * The stack saved at {@code checkpoint}, rebuilt (models built from their seeds, then given the saved weights and
-     * optimizer state), or null when there is none or it is not for these jobs (then it is deleted).
-     */
-    private static Restored resume(StackCheckpoint.Place checkpoint, List<ExperimentConfig> configs, List<DeviceData> sources,
-                                   List<Job> jobs, ExperimentConfig config, long[][] groupDims, ExperimentConfig.Protocol p,
-                                   Engine engine, NDManager gm, Device device, RunListener listener) {
-        Optional<StackCheckpoint.State> saved = StackCheckpoint.load(checkpoint, device, gm, listener);
-        if (saved.isEmpty()) return null;
-        StackCheckpoint.State state = saved.get();
-        List<Slot> slots = restoreSlots(state, configs, sources, jobs);
-        if (slots == null) {
-            StackCheckpoint.close(state.arrays());
-            StackCheckpoint.discard(checkpoint, listener, "it holds folds of another training (other configs or rows)");
-            return null;
-        }
-        ModelSpec spec = FoldTrainer.spec(config, groupDims, slots.get(0).mu0);
-        StackedModel model = build(engine, spec, slots, sources, gm, device);
-        model.load(state.arrays().get("model"));
-        StackedModel best = model.copy(gm);
-        best.load(state.arrays().get("best"));
-        StackedAdam adam = new StackedAdam(model, p.learningRate().floatValue(), p.weightDecay().floatValue(), gm);
-        adam.restore(state.arrays().get("mean"), state.arrays().get("variance"), state.header().adamSteps());
-        int epoch = 0;
-        for (Slot s : slots) {
-            if (s.active) listener.onFoldStart(s.config.name(), s.job.seed(), s.job.fold(), s.epochs);
-            epoch = Math.max(epoch, s.epochsRun);
-        }
-        listener.onMessage("resumed " + slots.size() + " models from the training checkpoint " + checkpoint.dir()
-                + " (up to epoch " + epoch + ")");
-        return new Restored(slots, model, best, adam, state.header().heldRowsPadded());
-    }
-
-    /** Writes the stack's state (after an epoch) to {@code checkpoint}. */
-    private static void save(StackCheckpoint.Place checkpoint, List<Slot> slots, StackedModel model, StackedModel best,
-                             StackedAdam adam, ModelSpec spec, int folds, int hMax, Device device) {
-        List<StackCheckpoint.SlotState> states = new ArrayList<>(slots.size());
-        List<FoldResult> parts = new ArrayList<>(slots.size());
-        for (Slot s : slots) {
-            states.add(new StackCheckpoint.SlotState(s.config.name(), s.job.seed(), s.job.fold(), s.job.trainRows(),
-                    s.job.heldRows(), s.active, s.reported, Double.toString(s.bestCombined)));
-            parts.add(result(s, spec, folds, device));
-        }
-        Map<String, Map<String, NDArray>> arrays = new LinkedHashMap<>();
-        arrays.put("model", model.parameters());
-        arrays.put("best", best.parameters());
-        arrays.put("mean", adam.means());
-        arrays.put("variance", adam.variances());
-        StackCheckpoint.save(checkpoint, device, hMax, states, parts, adam.stepCounts(), arrays);
-    }
-
-    /**
-     * The saved stack's slots, each as it was after its last epoch (its shuffles replayed), or null when they are not
-     * these jobs' (a config that is not in this training, or other rows). A model whose fold is on disk by now (it
-     * stopped after the save, or was reported before it and kept along) trains no further and is not reported again;
-     * a pending one that the checkpoint had reported (its fold file gone) is reported again from its kept best
-     * weights. Models are independent in a stack, so the others go on with their own numbers.
-     */
-    private static List<Slot> restoreSlots(StackCheckpoint.State state, List<ExperimentConfig> configs,
-                                           List<DeviceData> sources, List<Job> jobs) {
-        Map<String, Integer> sourceOf = new java.util.HashMap<>();
-        for (int i = 0; i < configs.size(); i++) sourceOf.put(configs.get(i).name(), i);
-        Map<String, Job> pending = new java.util.HashMap<>();
-        for (Job j : jobs) pending.put(j.key(), j);
-        List<Slot> slots = new ArrayList<>();
-        List<StackCheckpoint.SlotState> states = state.header().slots();
-        for (int i = 0; i < states.size(); i++) {
-            StackCheckpoint.SlotState st = states.get(i);
-            Integer src = sourceOf.get(st.experiment());
-            if (src == null) return null;
-            Job saved = new Job(st.seed(), st.fold(), st.trainRows(), st.heldRows(), src);
-            Job job = pending.get(saved.key());
-            boolean finished = job == null; // its fold is on disk
-            if (finished) {
-                job = saved;
-            } else if (!java.util.Arrays.equals(job.trainRows(), st.trainRows()) || !java.util.Arrays.equals(job.heldRows(), st.heldRows())) {
-                return null;
-            }
-            Slot s = new Slot(job, configs.get(src), sources.get(src));
-            FoldResult r = state.slots().get(i);
-            FoldSummary f = r.summary();
-            s.active = st.active() && !finished;
-            s.reported = finished;
-            s.stoppedEarly = f.stoppedEarly();
-            s.epochsRun = f.epochsRun();
-            s.bestEpoch = f.bestEpoch();
-            s.bestCombined = Double.parseDouble(st.bestCombined());
-            s.bestScore = f.heldOut();
-            s.bestHeld = r.heldOut();
-            s.bestTests = new LinkedHashMap<>(r.tests());
-            s.bestAttention = new LinkedHashMap<>(f.attention());
-            s.muKept = f.muKept();
-            s.seconds = f.seconds();
-            s.curves.addAll(f.curves());
-            for (int e = 0; e < s.epochsRun; e++) FoldTrainer.shuffle(s.order, s.shuffler); // the orders it trained in
-            slots.add(s);
-        }
-        return slots.isEmpty() ? null : slots;
-    }
-
     /** Builds the added models, each from its own seed as the sequential engine would, and stacks them. */
-    private static StackedModel build(Engine engine, ModelSpec spec, List<Slot> added, List<DeviceData> sources,
+    static StackedModel build(Engine engine, ModelSpec spec, List<StackSlot> added, List<DeviceData> sources,
                                       NDManager gm, Device device) {
         try (NDManager init = gm.newSubManager(device)) {
             List<MerModel> models = new ArrayList<>(added.size());
-            for (Slot s : added) {
+            for (StackSlot s : added) {
                 MerModel m;
                 synchronized (GlobalGenerator.LOCK) {
                     engine.setRandomSeed((int) FoldTrainer.foldSeed(s.job.seed(), s.job.fold(), 0));
@@ -513,58 +377,21 @@ final class BatchedTrainer {
         }
     }
 
-    /** Contiguous runs of models reading the same source: {start, end, source} per run. */
-    private static List<int[]> segments(List<Slot> slots) {
-        List<int[]> segments = new ArrayList<>();
-        for (int i = 0; i < slots.size(); i++) {
-            int src = slots.get(i).job.source();
-            if (segments.isEmpty() || segments.get(segments.size() - 1)[2] != src) segments.add(new int[] {i, i + 1, src});
-            else segments.get(segments.size() - 1)[1] = i + 1;
-        }
-        return segments;
-    }
-
-    /** Every model's held-out rows (K, hMax, D), padded with its last row, in {@code into}. */
-    private static NDList heldInputs(List<DeviceData> sources, List<int[]> segments, List<Slot> slots, int hMax,
-                                     NDManager into) {
-        int k = slots.size();
-        long[] heldIdx = new long[k * hMax];
-        for (int i = 0; i < k; i++) {
-            int[] h = slots.get(i).job.heldRows();
-            for (int r = 0; r < hMax; r++) heldIdx[i * hMax + r] = h[Math.min(r, h.length - 1)];
-        }
-        try (NDScope scope = new NDScope()) {
-            NDList in = gather(sources, segments, into.create(heldIdx, new Shape(k, hMax)));
-            NDScope.unregister(in);
-            for (NDArray a : in) a.attach(into);
-            scope.suppressNotUsedWarning();
-            return in;
-        }
-    }
-
-    private static FoldResult result(Slot s, ModelSpec spec, int folds, Device device) {
-        FoldSummary summary = new FoldSummary(s.config.name(), s.job.seed(), s.job.fold(), folds, s.job.trainRows().length,
-                s.job.heldRows().length, s.bestEpoch, s.epochsRun, s.epochs, s.stoppedEarly, s.bestScore, s.curves,
-                s.bestAttention, spec.decoder() == ModelSpec.DecoderKind.SEPARATE ? null : s.mu0, s.muKept, s.seconds,
-                device.toString());
-        return new FoldResult(summary, s.bestHeld, s.bestTests);
-    }
-
     /**
      * One epoch of every active model of the stack: the epoch's batches ({@link EpochBatches}), a batched step each
-     * ({@link #step}), then the held-out evaluation and bookkeeping ({@link #endEpoch}). Kept as small methods: the
-     * JIT compiled the one long method this was three times in a run, about 2.3 s of a core on the 2-core machine,
-     * while training waited for that core (docs/benchmarks.md, "Dropout drawn in Java, and the JIT's share").
+     * ({@link #step}), then the held-out evaluation and bookkeeping ({@link StackEvaluation#endEpoch}). Kept as small
+     * methods: the JIT compiled the one long method this was three times in a run, about 2.3 s of a core on the 2-core
+     * machine, while training waited for that core (docs/benchmarks.md, "Dropout drawn in Java, and the JIT's share").
      */
-    private static void trainEpoch(Engine engine, StackedModel model, StackedModel best, StackedAdam adam, List<Slot> slots,
+    private static void trainEpoch(Engine engine, StackedModel model, StackedModel best, StackedAdam adam, List<StackSlot> slots,
                                    NDList heldInputs, List<DeviceData> sources, List<int[]> segments, DeviceData data,
                                    int batchSize, boolean dropout, float lambdaE, float lambdaV, Device device,
                                    RunListener listener, int stacksAtOnce) {
         long t0 = System.nanoTime();
         int k = slots.size();
-        Slot first = slots.get(0);
-        List<Slot> training = new ArrayList<>();
-        for (Slot s : slots) {
+        StackSlot first = slots.get(0);
+        List<StackSlot> training = new ArrayList<>();
+        for (StackSlot s : slots) {
             if (!s.active) continue;
             training.add(s);
             s.epochsRun++;
@@ -574,7 +401,7 @@ final class BatchedTrainer {
         int[] epochs = new int[k];
         boolean[] live = new boolean[k];
         for (int i = 0; i < k; i++) {
-            Slot s = slots.get(i);
+            StackSlot s = slots.get(i);
             dropoutSeeds[i] = s.dropoutSeed;
             epochs[i] = s.epochsRun;
             live[i] = s.active;
@@ -594,11 +421,11 @@ final class BatchedTrainer {
         }
         double epochSeconds = (System.nanoTime() - t0) / 1e9;
         FoldTrainer.checkInterrupt(first.job.seed(), first.job.fold(), first.epochsRun);
-        endEpoch(model, best, slots, heldInputs, lossSum, epochSeconds / training.size() / stacksAtOnce, listener);
+        StackEvaluation.endEpoch(model, best, slots, heldInputs, lossSum, epochSeconds / training.size() / stacksAtOnce, listener);
         // the whole epoch (masked models included: they cost too) shared among the models that trained in it, and
         // among the stacks training beside this one (CpuStacks)
         double share = (System.nanoTime() - t0) / 1e9 / training.size() / stacksAtOnce;
-        for (Slot s : training) s.seconds += share;
+        for (StackSlot s : training) s.seconds += share;
     }
 
     /**
@@ -609,10 +436,10 @@ final class BatchedTrainer {
      * for the other configs' steps).
      */
     private record EpochBatches(int steps, NDArray rows, NDArray mask, NDArray count, NDArray weight, boolean[][] stepping) {
-        static EpochBatches of(List<Slot> slots, int batchSize, NDManager em) {
+        static EpochBatches of(List<StackSlot> slots, int batchSize, NDManager em) {
             int k = slots.size();
             int steps = 0;
-            for (Slot s : slots) if (s.active) steps = Math.max(steps, s.batches);
+            for (StackSlot s : slots) if (s.active) steps = Math.max(steps, s.batches);
             long[] idx = new long[steps * k * batchSize];
             float[] mask = new float[steps * k * batchSize];
             float[] count = new float[steps * k];
@@ -620,7 +447,7 @@ final class BatchedTrainer {
             boolean[][] stepping = new boolean[steps][k];
             for (int b = 0; b < steps; b++) {
                 for (int i = 0; i < k; i++) {
-                    Slot s = slots.get(i);
+                    StackSlot s = slots.get(i);
                     int from = b * batchSize;
                     int to = Math.min(s.order.length, from + batchSize);
                     boolean step = s.active && from < to;
@@ -646,7 +473,7 @@ final class BatchedTrainer {
                              NDArray lossAcc) {
         try (NDScope scope = new NDScope()) {
             NDArray idxArray = batches.rows().get(b);
-            NDList inputs = gather(sources, segments, idxArray);
+            NDList inputs = StackInputs.gather(sources, segments, idxArray);
             NDArray classes = data.trainClassArray.get(idxArray);
             NDArray valence = data.trainValenceArray.get(idxArray);
             NDArray weightArray = batches.weight().get(b);
@@ -667,195 +494,4 @@ final class BatchedTrainer {
         }
     }
 
-    /**
-     * After an epoch: every active model's held-out score, its curve point, its best epoch (whose weights {@code best}
-     * keeps) and its patience stop or end.
-     */
-    private static void endEpoch(StackedModel model, StackedModel best, List<Slot> slots, NDList heldInputs, float[] lossSum,
-                                 double secondsPerModel, RunListener listener) {
-        int k = slots.size();
-        float[][] sigmas = sigmas(model);
-        float[][] mus = mus(model);
-        int[] heldRows = new int[k];
-        for (int i = 0; i < k; i++) heldRows[i] = slots.get(i).job.heldRows().length;
-        List<FoldTrainer.Eval> held = evaluate(model, heldInputs, heldRows);
-        boolean[] improvedSlots = new boolean[k];
-        boolean anyImproved = false;
-        for (int i = 0; i < k; i++) {
-            Slot s = slots.get(i);
-            if (!s.active) continue;
-            int epoch = s.epochsRun;
-            FoldTrainer.Eval e = held.get(i);
-            SplitPredictions heldPred = s.heldTemplate.with(e.logits(), e.valence());
-            MerScore score = heldPred.score();
-            double combined = score.combined();
-            double c = Double.isNaN(combined) ? Double.NEGATIVE_INFINITY : combined;
-            boolean improved = s.bestEpoch == 0 || c > s.bestCombined;
-            if (improved) {
-                s.bestEpoch = epoch;
-                s.bestCombined = c;
-                s.bestScore = Score.of(score);
-                s.bestHeld = heldPred;
-                s.bestAttention = FoldTrainer.attention(s.config, null, e, heldPred.trueClass());
-                s.muKept = mus == null ? null : mus[i];
-                improvedSlots[i] = true;
-                anyImproved = true;
-            }
-            Double se = sigmas == null ? null : (double) sigmas[i][0];
-            Double sv = sigmas == null ? null : (double) sigmas[i][1];
-            EpochStats stats = new EpochStats(epoch, lossSum[i] / s.batches, score.weightedF1(), score.accuracy(),
-                    score.mse(), combined, se, sv, secondsPerModel);
-            s.curves.add(stats);
-            listener.onEpoch(s.config.name(), s.job.seed(), s.job.fold(), stats);
-            if (s.patience != null && epoch - s.bestEpoch >= s.patience && epoch < s.epochs) {
-                s.stoppedEarly = true;
-                s.active = false;
-            } else if (epoch >= s.epochs) {
-                s.active = false;
-            }
-        }
-        // the improved models' weights are kept; their tests are evaluated once, when they are done (evaluateTests)
-        if (anyImproved) best.copyModelsFrom(model, improvedSlots);
-    }
-
-    /**
-     * The test sets' predictions of the models {@code done} (stopped or finished, not yet reported), from their best
-     * epoch's weights: one forward of the whole stack per test split (the others' rows are not used). A model's
-     * numbers do not depend on its stack, so these are the predictions an evaluation at its best epoch gave.
-     */
-    private static void evaluateTests(StackedModel best, List<Slot> slots, List<Slot> done, List<DeviceData> sources,
-                                      List<int[]> segments, DeviceData data, Map<Split, SplitPredictions> testTemplates) {
-        int k = slots.size();
-        for (Map.Entry<Split, NDList> t : data.testInputs.entrySet()) {
-            int n = (int) t.getValue().get(0).getShape().get(0);
-            int[] rows = new int[k];
-            java.util.Arrays.fill(rows, n);
-            List<FoldTrainer.Eval> te;
-            try (NDScope scope = new NDScope()) {
-                te = evaluate(best, testInputs(sources, segments, t.getKey(), roundUp(n, ROW_BLOCK)), rows);
-                scope.suppressNotUsedWarning();
-            }
-            for (Slot s : done) {
-                FoldTrainer.Eval e = te.get(slots.indexOf(s));
-                s.bestTests.put(t.getKey().id(), testTemplates.get(t.getKey()).with(e.logits(), e.valence()));
-            }
-        }
-    }
-
-    /** The model inputs (K, B, D) for row indices (K, B): per segment of models, its source's rows, concatenated. */
-    private static NDList gather(List<DeviceData> sources, List<int[]> segments, NDArray idx) {
-        if (segments.size() == 1) {
-            DeviceData d = sources.get(segments.get(0)[2]);
-            NDArray[] x = new NDArray[d.numDistinct()];
-            for (int i = 0; i < x.length; i++) x[i] = d.train[i].get(idx);
-            return d.modelInputs(x);
-        }
-        List<NDList> parts = new ArrayList<>();
-        for (int[] seg : segments) {
-            DeviceData d = sources.get(seg[2]);
-            NDArray sub = idx.get(seg[0] + ":" + seg[1]);
-            NDArray[] x = new NDArray[d.numDistinct()];
-            for (int i = 0; i < x.length; i++) x[i] = d.train[i].get(sub);
-            parts.add(d.modelInputs(x));
-        }
-        return concatInputs(parts);
-    }
-
-    /**
-     * A test split's inputs, {@code rows} (≥ N) per model, the last row repeated: shared (rows, D) with one source;
-     * else each source's broadcast over its models, concatenated.
-     */
-    private static NDList testInputs(List<DeviceData> sources, List<int[]> segments, Split split, int rows) {
-        List<NDList> parts = new ArrayList<>();
-        for (int[] seg : segments) {
-            NDList in = sources.get(seg[2]).testInputs.get(split);
-            long n = in.get(0).getShape().get(0);
-            long[] pad = new long[rows];
-            for (int r = 0; r < rows; r++) pad[r] = Math.min(r, n - 1);
-            NDArray padIdx = in.get(0).getManager().create(pad);
-            NDList b = new NDList(in.size());
-            for (NDArray x : in) {
-                NDArray padded = x.get(padIdx);
-                b.add(segments.size() == 1 ? padded
-                        : padded.expandDims(0).broadcast(new Shape(seg[1] - seg[0], rows, x.getShape().get(1))));
-            }
-            if (segments.size() == 1) return b;
-            parts.add(b);
-        }
-        return concatInputs(parts);
-    }
-
-    private static int roundUp(int n, int block) {
-        return (n + block - 1) / block * block;
-    }
-
-    private static NDList concatInputs(List<NDList> parts) {
-        int n = parts.get(0).size();
-        NDList out = new NDList(n);
-        for (int i = 0; i < n; i++) {
-            NDList col = new NDList(parts.size());
-            for (NDList p : parts) col.add(p.get(i));
-            out.add(NDArrays.concat(col, 0));
-        }
-        return out;
-    }
-
-    private static float[][] sigmas(StackedModel model) {
-        NDArray se = model.parameters().get("uncertainty_s_e");
-        if (se == null) return null;
-        float[] e = se.toFloatArray();
-        float[] v = model.parameters().get("uncertainty_s_v").toFloatArray();
-        float[][] out = new float[e.length][];
-        for (int i = 0; i < e.length; i++) out[i] = new float[] {(float) Math.exp(e[i] / 2.0), (float) Math.exp(v[i] / 2.0)};
-        return out;
-    }
-
-    private static float[][] mus(StackedModel model) {
-        NDArray mu = model.parameters().get("decoder_mu");
-        if (mu == null) return null;
-        int k = model.size();
-        int c = (int) (mu.getShape().size() / k);
-        float[] flat = mu.toFloatArray();
-        float[][] out = new float[k][c];
-        for (int i = 0; i < k; i++) System.arraycopy(flat, i * c, out[i], 0, c);
-        return out;
-    }
-
-    /** Eval-mode forward of all models; of model i its first {@code keep[i]} rows (the rest is padding). */
-    private static List<FoldTrainer.Eval> evaluate(StackedModel model, NDList inputs, int[] keep) {
-        try (NDScope scope = new NDScope()) {
-            StackedModel.Output out = model.forward(inputs, null);
-            Shape ls = out.logits().getShape();
-            int k = (int) ls.get(0);
-            int rows = (int) ls.get(1);
-            int c = (int) ls.get(2);
-            float[] logits = out.logits().toFloatArray();
-            float[] valence = out.valence().toFloatArray();
-            Map<String, float[]> att = new LinkedHashMap<>();
-            Map<String, Integer> widths = new LinkedHashMap<>();
-            for (String name : model.attentionNames()) {
-                NDArray a = out.attention().get(name);
-                att.put(name, a.toFloatArray());
-                widths.put(name, (int) a.getShape().get(2));
-            }
-            List<FoldTrainer.Eval> evals = new ArrayList<>(k);
-            for (int i = 0; i < k; i++) {
-                int n = keep[i];
-                float[][] l = new float[n][c];
-                for (int r = 0; r < n; r++) System.arraycopy(logits, (i * rows + r) * c, l[r], 0, c);
-                float[] v = new float[n];
-                System.arraycopy(valence, i * rows, v, 0, n);
-                Map<String, float[]> a = new LinkedHashMap<>();
-                for (Map.Entry<String, float[]> e : att.entrySet()) {
-                    int w = widths.get(e.getKey());
-                    float[] part = new float[n * w];
-                    System.arraycopy(e.getValue(), i * rows * w, part, 0, n * w);
-                    a.put(e.getKey(), part);
-                }
-                evals.add(new FoldTrainer.Eval(l, v, a, widths));
-            }
-            scope.suppressNotUsedWarning();
-            return evals;
-        }
-    }
 }
