@@ -6,8 +6,6 @@ import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
@@ -18,7 +16,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Random;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
 import org.merlab.data.DataException;
@@ -42,7 +39,7 @@ import tech.tablesaw.api.Table;
 
 /**
  * Notebook {@code 07-feature-extraction}'s scaffolding: the models to run, a scratch dataset root in
- * the MER 2023 layout holding a few generated clips, and tables of what the extractors wrote. The
+ * the MER 2023 layout holding a few generated clips ({@link DemoClips}), and tables of what the extractors wrote. The
  * extraction itself is the library's ({@link AudioExtraction}, {@link FaceExtraction}, what
  * {@code ./merlab extract} runs); the notebook calls it with {@link #audioSettings()} and
  * {@link #faceSettings(FaceModelKind)}.
@@ -63,28 +60,9 @@ public final class ExtractionDemo {
     /** The test fixtures' stand-in models, relative to the project root. */
     public static final String FIXTURES = "lib/src/test/resources/fixtures/features";
     static final String MARKER = ".merlab-scratch";
-    static final int FACE_SIDE = 112;
 
     /** A model to run: what it makes, the file, and whether it is a random-weight stand-in. */
     public record Model(String role, String writes, Path file, boolean standIn, String note) {}
-
-    /** One generated clip: its audio (signal, rate, encoding, length), its face frames and a placeholder label. */
-    public record Clip(String name, String signal, int sampleRate, int channels, int bits, boolean floating, double seconds, int faceFrames,
-                       String emotion, double valence) {
-        /** The WAV encoding as {@link org.merlab.features.WavDecoder} names it. */
-        public String encoding() {
-            if (floating) return "PCM_FLOAT " + bits + "-bit";
-            return (bits == 8 ? "PCM_UNSIGNED " : "PCM_SIGNED ") + bits + "-bit";
-        }
-    }
-
-    /** The five clips: different rates, encodings, lengths and signals; the last has no face frame. */
-    public static final List<Clip> CLIPS = List.of(
-            new Clip("sample_00000001", "440 Hz tone with harmonics", 16000, 1, 16, false, 1.5, 4, "neutral", 0.0),
-            new Clip("sample_00000002", "chirp 200 -> 3000 Hz", 22050, 1, 32, true, 2.0, 5, "happy", 2.0),
-            new Clip("sample_00000003", "noise bursts (left) + tone (right)", 44100, 2, 24, false, 2.5, 6, "angry", -2.5),
-            new Clip("sample_00000004", "voiced, speech-like (f0 ~120 Hz, 4 Hz syllables)", 48000, 1, 32, false, 3.5, 7, "sad", -2.25),
-            new Clip("sample_00000005", "voiced, speech-like (f0 ~200 Hz)", 8000, 1, 8, false, 1.0, 0, "surprise", -0.5));
 
     private final Study study;
     private final Path root;
@@ -222,7 +200,7 @@ public final class ExtractionDemo {
 
     /** Names of the clips, in order. */
     public String[] clipNames() {
-        return CLIPS.stream().map(Clip::name).toArray(String[]::new);
+        return DemoClips.CLIPS.stream().map(DemoClips.Clip::name).toArray(String[]::new);
     }
 
     /**
@@ -258,14 +236,14 @@ public final class ExtractionDemo {
         StringBuilder csv = new StringBuilder("name,discrete,valence\n");
         try {
             Files.createDirectories(audio);
-            for (int i = 0; i < CLIPS.size(); i++) {
-                Clip c = CLIPS.get(i);
+            for (int i = 0; i < DemoClips.CLIPS.size(); i++) {
+                DemoClips.Clip c = DemoClips.CLIPS.get(i);
                 Path wav = audio.resolve(c.name() + ".wav");
-                Files.write(wav, wav(signal(i, c), c));
+                Files.write(wav, DemoClips.wav(DemoClips.signal(i, c), c));
                 Path dir = face.resolve(c.name());
                 Files.createDirectories(dir);
                 for (int f = 0; f < c.faceFrames(); f++) {
-                    ImageIO.write(face(i, f, c.faceFrames()), "bmp", dir.resolve(String.format(Locale.ROOT, "frame_det_00_%06d.bmp", f + 1)).toFile());
+                    ImageIO.write(DemoClips.face(i, f, c.faceFrames()), "bmp", dir.resolve(String.format(Locale.ROOT, "frame_det_00_%06d.bmp", f + 1)).toFile());
                 }
                 csv.append(c.name()).append(',').append(c.emotion()).append(',').append(c.valence()).append('\n');
                 name.append(c.name());
@@ -287,116 +265,16 @@ public final class ExtractionDemo {
         return Table.create("generated clips (" + root + ")", name, signal, enc, rate, ch, secs, bytes, frames, label);
     }
 
-    /** The clip's channels at its own rate, in [-1, 1]. Deterministic (seeded per clip). */
-    static float[][] signal(int index, Clip c) {
-        int n = (int) Math.round(c.seconds() * c.sampleRate());
-        double sr = c.sampleRate();
-        Random rng = new Random(7 + index);
-        float[][] out = new float[c.channels()][n];
-        double phase = 0;
-        for (int i = 0; i < n; i++) {
-            double t = i / sr;
-            double fade = Math.min(1, Math.min(t, c.seconds() - t) / 0.02); // 20 ms fades: no clicks
-            switch (index) {
-                case 0 -> out[0][i] = (float) (fade * 0.35 * (Math.sin(2 * Math.PI * 440 * t) + 0.3 * Math.sin(2 * Math.PI * 880 * t)
-                        + 0.1 * Math.sin(2 * Math.PI * 1320 * t)));
-                case 1 -> {
-                    double f0 = 200, f1 = 3000, k = (f1 - f0) / c.seconds();
-                    out[0][i] = (float) (fade * 0.6 * Math.sin(2 * Math.PI * (f0 * t + 0.5 * k * t * t)));
-                }
-                case 2 -> {
-                    double burst = Math.sin(2 * Math.PI * 3 * t) > 0 ? 1 : 0.1;
-                    out[0][i] = (float) (fade * Math.max(-0.9, Math.min(0.9, 0.25 * burst * rng.nextGaussian())));
-                    out[1][i] = (float) (fade * 0.4 * Math.sin(2 * Math.PI * 330 * t));
-                }
-                default -> { // voiced: harmonics of a gliding f0 (phase integrated), in 4 Hz "syllables", a little breath noise
-                    double f0 = (index == 3 ? 120 : 200) * (1 + 0.15 * Math.sin(2 * Math.PI * 0.8 * t));
-                    phase += 2 * Math.PI * f0 / sr;
-                    double v = 0;
-                    for (int h = 1; h <= 16 && h * f0 < sr / 2; h++) v += Math.sin(h * phase) / h;
-                    double syllables = Math.pow(Math.sin(Math.PI * 4 * t), 2);
-                    out[0][i] = (float) (fade * (0.3 * syllables * v + 0.01 * rng.nextGaussian()));
-                }
-            }
-        }
-        return out;
-    }
-
-    /** A RIFF/WAVE file: PCM (8-bit unsigned, 16/24/32-bit signed) or IEEE float, little-endian, interleaved channels. */
-    static byte[] wav(float[][] channels, Clip c) throws IOException {
-        int n = channels[0].length, ch = channels.length, bps = c.bits() / 8;
-        ByteBuffer b = ByteBuffer.allocate(n * ch * bps).order(ByteOrder.LITTLE_ENDIAN);
-        for (int i = 0; i < n; i++) {
-            for (int k = 0; k < ch; k++) {
-                double v = Math.max(-1, Math.min(1, channels[k][i]));
-                if (c.floating()) {
-                    b.putFloat((float) v);
-                } else if (c.bits() == 8) {
-                    b.put((byte) Math.max(0, Math.min(255, Math.round(v * 128) + 128)));
-                } else {
-                    long max = (1L << (c.bits() - 1)) - 1;
-                    long q = Math.max(-max - 1, Math.min(max, Math.round(v * (max + 1))));
-                    for (int j = 0; j < bps; j++) b.put((byte) (q >> (8 * j)));
-                }
-            }
-        }
-        // the samples are ours; the RIFF container is the JDK's (the same javax.sound that WavDecoder reads with)
-        javax.sound.sampled.AudioFormat.Encoding enc = c.floating() ? javax.sound.sampled.AudioFormat.Encoding.PCM_FLOAT
-                : c.bits() == 8 ? javax.sound.sampled.AudioFormat.Encoding.PCM_UNSIGNED : javax.sound.sampled.AudioFormat.Encoding.PCM_SIGNED;
-        var format = new javax.sound.sampled.AudioFormat(enc, c.sampleRate(), c.bits(), ch, ch * bps, c.sampleRate(), false);
-        var out = new java.io.ByteArrayOutputStream();
-        try (var in = new javax.sound.sampled.AudioInputStream(new java.io.ByteArrayInputStream(b.array()), format, n)) {
-            javax.sound.sampled.AudioSystem.write(in, javax.sound.sampled.AudioFileFormat.Type.WAVE, out);
-        }
-        return out.toByteArray();
-    }
-
-    /** A 112×112 cartoon face (what OpenFace's aligned crops look like, roughly): skin tone per clip, mouth and brows per frame. */
-    static BufferedImage face(int clip, int frame, int frames) {
-        BufferedImage img = new BufferedImage(FACE_SIDE, FACE_SIDE, BufferedImage.TYPE_3BYTE_BGR);
-        Graphics2D g = img.createGraphics();
-        try {
-            g.setColor(new Color(40 + 10 * clip, 44, 52));
-            g.fillRect(0, 0, FACE_SIDE, FACE_SIDE);
-            int[][] skin = {{224, 172, 140}, {198, 134, 96}, {141, 85, 54}, {241, 194, 160}, {176, 120, 90}};
-            int[] s = skin[clip % skin.length];
-            g.setColor(new Color(s[0], s[1], s[2]));
-            int dx = (frame % 3) - 1; // a little head motion
-            g.fillOval(18 + dx, 10, 76, 94);
-            double e = frames <= 1 ? 0 : (double) frame / (frames - 1); // expression runs over the clip
-            double smile = switch (clip) {
-                case 1 -> 0.3 + 0.7 * e;      // growing smile
-                case 2 -> -0.4 - 0.5 * e;     // frown
-                case 3 -> -0.8 + 0.2 * e;     // sad
-                default -> 0.1 * Math.sin(6 * e);
-            };
-            g.setColor(new Color(30, 30, 30));
-            int eyeOpen = clip == 4 ? 12 : 8;
-            g.fillOval(36 + dx, 42, 10, eyeOpen);
-            g.fillOval(66 + dx, 42, 10, eyeOpen);
-            int brow = (int) Math.round(36 - 4 * smile);
-            g.fillRect(34 + dx, brow, 14, 3);
-            g.fillRect(64 + dx, brow, 14, 3);
-            g.setColor(new Color(150, 50, 60));
-            int depth = (int) Math.round(14 * Math.abs(smile)) + 2;
-            if (smile >= 0) g.fillArc(40 + dx, 70 - depth / 2, 32, depth, 180, 180);
-            else g.fillArc(40 + dx, 76 - depth / 2, 32, depth, 0, 180);
-        } finally {
-            g.dispose();
-        }
-        return img;
-    }
-
     /** The face frames of one clip side by side (as written), for a look at the input. */
     public BufferedImage frameStrip(String clip) {
         List<Path> frames = FaceExtraction.frames(root.resolve(MerDataset.PROCESS_DIR).resolve("openface_face").resolve(clip));
         if (frames.isEmpty()) throw new IllegalArgumentException("clip " + clip + " has no face frames");
-        BufferedImage strip = new BufferedImage(frames.size() * (FACE_SIDE + 4), FACE_SIDE, BufferedImage.TYPE_3BYTE_BGR);
+        BufferedImage strip = new BufferedImage(frames.size() * (DemoClips.FACE_SIDE + 4), DemoClips.FACE_SIDE, BufferedImage.TYPE_3BYTE_BGR);
         Graphics2D g = strip.createGraphics();
         try {
             g.setColor(Color.WHITE);
             g.fillRect(0, 0, strip.getWidth(), strip.getHeight());
-            for (int i = 0; i < frames.size(); i++) g.drawImage(ImageIO.read(frames.get(i).toFile()), i * (FACE_SIDE + 4), 0, null);
+            for (int i = 0; i < frames.size(); i++) g.drawImage(ImageIO.read(frames.get(i).toFile()), i * (DemoClips.FACE_SIDE + 4), 0, null);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } finally {
@@ -466,7 +344,7 @@ public final class ExtractionDemo {
             cos.append(pairs == 0 ? Double.NaN : sc / pairs);
             minCos.append(pairs == 0 ? Double.NaN : lo);
         }
-        return Table.create("per hidden state: pooled features of the " + CLIPS.size() + " clips", layer, dim, norm, cos, minCos);
+        return Table.create("per hidden state: pooled features of the " + DemoClips.CLIPS.size() + " clips", layer, dim, norm, cos, minCos);
     }
 
     /** The L2 norm of each clip's pooled vector per hidden state: a column per clip. */
@@ -495,7 +373,7 @@ public final class ExtractionDemo {
             norms.put(k, DoubleColumn.create(k.directory() + " L2 norm"));
         }
         Path input = root.resolve(MerDataset.PROCESS_DIR).resolve("openface_face");
-        for (Clip c : CLIPS) {
+        for (DemoClips.Clip c : DemoClips.CLIPS) {
             int n = FaceExtraction.frames(input.resolve(c.name())).size();
             name.append(c.name());
             frames.append(n);

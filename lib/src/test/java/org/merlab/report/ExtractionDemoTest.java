@@ -37,9 +37,9 @@ class ExtractionDemoTest {
     void mediaDecodeAsDeclaredAndTheRootOpensAsADataset(@TempDir Path results) {
         ExtractionDemo demo = ExtractionDemo.open(study(results), null);
         Table media = demo.writeMedia();
-        assertEquals(ExtractionDemo.CLIPS.size(), media.rowCount());
+        assertEquals(DemoClips.CLIPS.size(), media.rowCount());
         Path audio = demo.root().resolve("dataset-process/audio");
-        for (ExtractionDemo.Clip c : ExtractionDemo.CLIPS) {
+        for (DemoClips.Clip c : DemoClips.CLIPS) {
             WavDecoder.Audio a = WavDecoder.read(audio.resolve(c.name() + ".wav"));
             assertEquals(c.sampleRate(), a.sampleRate(), c.name());
             assertEquals(c.channels(), a.channels(), c.name());
