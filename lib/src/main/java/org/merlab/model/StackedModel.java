@@ -259,18 +259,30 @@ public final class StackedModel implements AutoCloseable {
         return dropoutWidth;
     }
 
-    /** Model k's μ (JOINT/MAPPING/GATED), or null. */
-    public float[] mu(int model) {
+    /** Every model's μ (JOINT/MAPPING/GATED), one row per model, or null for the separate decoder. One copy from the device. */
+    public float[][] mus() {
         NDArray mu = params.get("decoder_mu");
-        return mu == null ? null : mu.get(model).toFloatArray();
+        if (mu == null) return null;
+        int k = size();
+        int c = (int) (mu.getShape().size() / k);
+        float[] flat = mu.toFloatArray();
+        float[][] out = new float[k][c];
+        for (int i = 0; i < k; i++) System.arraycopy(flat, i * c, out[i], 0, c);
+        return out;
     }
 
-    /** Model k's σ_e = exp(s_e/2) and σ_v, or null without the uncertainty loss. */
-    public double[] sigmas(int model) {
+    /**
+     * Every model's σ_e = exp(s_e/2) and σ_v, one row {σ_e, σ_v} per model, or null without the uncertainty loss. One
+     * copy from the device per array.
+     */
+    public float[][] sigmas() {
         NDArray se = params.get("uncertainty_s_e");
         if (se == null) return null;
-        NDArray sv = params.get("uncertainty_s_v");
-        return new double[] {Math.exp(se.get(model).toFloatArray()[0] / 2.0), Math.exp(sv.get(model).toFloatArray()[0] / 2.0)};
+        float[] e = se.toFloatArray();
+        float[] v = params.get("uncertainty_s_v").toFloatArray();
+        float[][] out = new float[e.length][];
+        for (int i = 0; i < e.length; i++) out[i] = new float[] {(float) Math.exp(e[i] / 2.0), (float) Math.exp(v[i] / 2.0)};
+        return out;
     }
 
     /** A forward pass's outputs: logits (K,B,C), unclipped valence (K,B), attention arrays (K,B,n) by name. */

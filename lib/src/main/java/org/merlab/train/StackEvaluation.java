@@ -27,8 +27,8 @@ final class StackEvaluation {
     static void endEpoch(StackedModel model, StackedModel best, List<StackSlot> slots, NDList heldInputs, float[] lossSum,
                                  double secondsPerModel, RunListener listener) {
         int k = slots.size();
-        float[][] sigmas = sigmas(model);
-        float[][] mus = mus(model);
+        float[][] sigmas = model.sigmas();
+        float[][] mus = model.mus();
         int[] heldRows = new int[k];
         for (int i = 0; i < k; i++) heldRows[i] = slots.get(i).job.heldRows().length;
         List<FoldTrainer.Eval> held = evaluate(model, heldInputs, heldRows);
@@ -131,26 +131,5 @@ final class StackEvaluation {
             scope.suppressNotUsedWarning();
             return evals;
         }
-    }
-
-    private static float[][] sigmas(StackedModel model) {
-        NDArray se = model.parameters().get("uncertainty_s_e");
-        if (se == null) return null;
-        float[] e = se.toFloatArray();
-        float[] v = model.parameters().get("uncertainty_s_v").toFloatArray();
-        float[][] out = new float[e.length][];
-        for (int i = 0; i < e.length; i++) out[i] = new float[] {(float) Math.exp(e[i] / 2.0), (float) Math.exp(v[i] / 2.0)};
-        return out;
-    }
-
-    private static float[][] mus(StackedModel model) {
-        NDArray mu = model.parameters().get("decoder_mu");
-        if (mu == null) return null;
-        int k = model.size();
-        int c = (int) (mu.getShape().size() / k);
-        float[] flat = mu.toFloatArray();
-        float[][] out = new float[k][c];
-        for (int i = 0; i < k; i++) System.arraycopy(flat, i * c, out[i], 0, c);
-        return out;
     }
 }
