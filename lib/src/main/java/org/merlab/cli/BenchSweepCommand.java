@@ -18,6 +18,7 @@ import org.merlab.train.ComputeDevice;
 import org.merlab.train.ExperimentRunner;
 import org.merlab.train.FoldResult;
 import org.merlab.train.RunListener;
+import org.merlab.train.TrainingBench;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -83,12 +84,14 @@ final class BenchSweepCommand implements Callable<Integer> {
             }
             ai.djl.Device device = ComputeDevice.device();
             int batch = base.protocol().batchSize();
+            long macs = TrainingBench.macsPerSample(ExperimentConfigs.read(one), root); // every layer: the same model
+            double peak = TrainingBench.matmulPeakGflops(device.isGpu() ? 8192 : 2048, 10);
             // untimed: one epoch of the single config first, so that neither timed run pays the engine's start
             // (native libraries, JIT, on a GPU the CUDA context and cuBLAS), which the one run first used to pay
             Path warmUp = write(tmp, "warm-up", oneLayer, base, base.protocol().withEpochsAndSeeds(1, List.of(0L)));
-            timed(List.of(warmUp), root, tmp.resolve("out-warm-up"), batch);
-            Timed single = timed(List.of(one), root, tmp.resolve("out-one"), batch);
-            Timed sweep = timed(files, root, tmp.resolve("out-sweep"), batch);
+            timed(List.of(warmUp), root, tmp.resolve("out-warm-up"), batch, macs);
+            Timed single = timed(List.of(one), root, tmp.resolve("out-one"), batch, macs);
+            Timed sweep = timed(files, root, tmp.resolve("out-sweep"), batch, macs);
 
             Map<String, Object> all = new LinkedHashMap<>();
             all.put("dataset", root.toString());
@@ -101,11 +104,13 @@ final class BenchSweepCommand implements Callable<Integer> {
             all.put("seeds", seeds);
             all.put("width", width == null ? "config" : width);
             all.put("dropout_chunk", System.getProperty("merlab.dropout.chunk", "auto"));
-            all.put("dropout_draws", org.merlab.train.TrainingBench.dropoutScheme(device));
-            all.put("adam_update", org.merlab.train.TrainingBench.adamScheme(device));
+            all.put("dropout_draws", TrainingBench.dropoutScheme(device));
+            all.put("adam_update", TrainingBench.adamScheme(device));
             all.put("warm_up", "one epoch of the one config, untimed, before both");
-            all.put("one_config", single.json(one.getFileName().toString().replace(".json", "")));
-            all.put("sweep", sweep.json(layers + " layers"));
+            all.put("macs_per_sample", macs);
+            all.put("matmul_peak_gflops", peak);
+            all.put("one_config", single.json(one.getFileName().toString().replace(".json", ""), peak));
+            all.put("sweep", sweep.json(layers + " layers", peak));
             all.put("ratio_wall", sweep.wall / single.wall);
             all.put("ratio_training", sweep.training / single.training);
             all.put("peak_rss_mb", BenchTrainCommand.peakRssMb());
@@ -113,9 +118,12 @@ final class BenchSweepCommand implements Callable<Integer> {
 
             System.out.printf(Locale.ROOT, "layer sweep on %s, %s, %d threads; %d epochs x %d seed(s) x 5 folds%s%n", root,
                     all.get("device"), ComputeDevice.threads(), epochs, seeds, width == null ? "" : ", width " + width);
-            System.out.printf(Locale.ROOT, "%-16s %8s %12s %12s %16s%n", "", "models", "wall s", "training s", "ms/batched step");
-            single.print("one config (" + one.getFileName().toString().replace(".json", "") + ")");
-            sweep.print(layers + "-layer sweep");
+            System.out.printf(Locale.ROOT, "%-16s %8s %12s %12s %16s %9s %9s%n", "", "models", "wall s", "training s",
+                    "ms/batched step", "GFLOP/s", "of peak");
+            single.print("one config (" + one.getFileName().toString().replace(".json", "") + ")", peak);
+            sweep.print(layers + "-layer sweep", peak);
+            System.out.printf(Locale.ROOT, "matrix-multiply peak measured now: %.1f GFLOP/s (%s); peak RSS %.0f MB%n", peak,
+                    device.isGpu() ? "8192²" : "2048²", BenchTrainCommand.peakRssMb());
             System.out.printf(Locale.ROOT, "sweep / one config: %.2f x wall, %.2f x training (for %d x the models)%n",
                     sweep.wall / single.wall, sweep.training / single.training, layers);
             System.out.println(ExperimentConfigs.JSON.writeValueAsString(all));
@@ -140,9 +148,17 @@ final class BenchSweepCommand implements Callable<Integer> {
         return f;
     }
 
-    /** One batched run's figures: wall (loading included), training (the models' epoch time), steps. */
-    private record Timed(int models, double wall, double training, long batchedSteps) {
-        Map<String, Object> json(String what) {
+    /**
+     * One batched run's figures: wall (loading included), training (the models' epoch time), steps, and the arithmetic
+     * its training did (FLOPs counted as {@code bench train} counts them: the model's multiply-adds per sample, a
+     * training step as three forwards, one forward per held-out row and epoch).
+     */
+    private record Timed(int models, double wall, double training, long batchedSteps, double flops) {
+        double gflops() {
+            return flops / training / 1e9;
+        }
+
+        Map<String, Object> json(String what, double peak) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("what", what);
             m.put("models", models);
@@ -150,15 +166,18 @@ final class BenchSweepCommand implements Callable<Integer> {
             m.put("training_seconds", training);
             m.put("batched_steps", batchedSteps);
             m.put("ms_per_batched_step", 1e3 * training / batchedSteps);
+            m.put("gflops", gflops());
+            m.put("fraction_of_peak", gflops() / peak);
             return m;
         }
 
-        void print(String label) {
-            System.out.printf(Locale.ROOT, "%-16s %8d %12.2f %12.2f %16.2f%n", label, models, wall, training, 1e3 * training / batchedSteps);
+        void print(String label, double peak) {
+            System.out.printf(Locale.ROOT, "%-16s %8d %12.2f %12.2f %16.2f %9.1f %7.0f %%%n", label, models, wall, training,
+                    1e3 * training / batchedSteps, gflops(), 100 * gflops() / peak);
         }
     }
 
-    private static Timed timed(List<Path> files, Path root, Path out, int batch) {
+    private static Timed timed(List<Path> files, Path root, Path out, int batch, long macsPerSample) {
         List<FoldResult> folds = Collections.synchronizedList(new ArrayList<>());
         RunListener l = new RunListener() {
             @Override
@@ -171,10 +190,13 @@ final class BenchSweepCommand implements Callable<Integer> {
         double wall = (System.nanoTime() - t0) / 1e9;
         double training = 0;
         long maxSteps = 0;
+        double samples = 0; // forwards, in samples: a training step's batch three times, a held-out row once
         for (FoldResult f : folds) {
             training += f.summary().seconds();
-            maxSteps = Math.max(maxSteps, (long) f.summary().epochsRun() * ((f.summary().trainSamples() + batch - 1) / batch));
+            long steps = (long) f.summary().epochsRun() * ((f.summary().trainSamples() + batch - 1) / batch);
+            maxSteps = Math.max(maxSteps, steps);
+            samples += 3.0 * steps * batch + (double) f.summary().epochsRun() * f.summary().heldOutSamples();
         }
-        return new Timed(folds.size(), wall, training, maxSteps);
+        return new Timed(folds.size(), wall, training, maxSteps, 2.0 * macsPerSample * samples);
     }
 }

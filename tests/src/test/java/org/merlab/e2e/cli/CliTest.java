@@ -194,6 +194,15 @@ class CliTest {
         assertEquals(sweep.get("training_seconds").asDouble() / one.get("training_seconds").asDouble(),
                 json.get("ratio_training").asDouble(), 1e-12);
         assertTrue(r.out().contains("sweep / one config:"), r.out());
+        // the arithmetic: every layer's model is the same and trains on the same folds, so the sweep does three
+        // times the one config's; GFLOP/s against the peak measured in the same call
+        double peak = json.get("matmul_peak_gflops").asDouble();
+        assertTrue(peak > 0 && json.get("macs_per_sample").asLong() > 0, json.toString());
+        double oneFlops = one.get("gflops").asDouble() * one.get("training_seconds").asDouble();
+        double sweepFlops = sweep.get("gflops").asDouble() * sweep.get("training_seconds").asDouble();
+        assertEquals(3 * oneFlops, sweepFlops, 1e-9 * sweepFlops);
+        assertEquals(sweep.get("gflops").asDouble() / peak, sweep.get("fraction_of_peak").asDouble(), 1e-12);
+        assertTrue(r.out().contains("GFLOP/s"), r.out());
     }
 
     @Test
