@@ -20,14 +20,14 @@ import javax.sound.sampled.AudioSystem;
  * five clips whose audio spans the sample rates and WAV encodings the extractor must read, and cartoon face frames.
  * {@link ExtractionDemo#writeMedia} lays them out as MER 2023 does.
  */
-public final class DemoClips {
+final class DemoClips {
     /** Side of a face frame in pixels, as OpenFace's aligned crops. */
     static final int FACE_SIDE = 112;
 
     private DemoClips() {}
 
     /** One generated clip: its audio (signal, rate, encoding, length), its face frames and a placeholder label. */
-    public record Clip(String name, String signal, int sampleRate, int channels, int bits, boolean floating, double seconds, int faceFrames,
+    record Clip(String name, String signal, int sampleRate, int channels, int bits, boolean floating, double seconds, int faceFrames,
                        String emotion, double valence) {
         /** The WAV encoding as {@link org.merlab.features.WavDecoder} names it. */
         public String encoding() {
@@ -37,7 +37,7 @@ public final class DemoClips {
     }
 
     /** The five clips: different rates, encodings, lengths and signals; the last has no face frame. */
-    public static final List<Clip> CLIPS = List.of(
+    static final List<Clip> CLIPS = List.of(
             new Clip("sample_00000001", "440 Hz tone with harmonics", 16000, 1, 16, false, 1.5, 4, "neutral", 0.0),
             new Clip("sample_00000002", "chirp 200 -> 3000 Hz", 22050, 1, 32, true, 2.0, 5, "happy", 2.0),
             new Clip("sample_00000003", "noise bursts (left) + tone (right)", 44100, 2, 24, false, 2.5, 6, "angry", -2.5),

@@ -243,7 +243,8 @@ public final class ExtractionDemo {
                 Path dir = face.resolve(c.name());
                 Files.createDirectories(dir);
                 for (int f = 0; f < c.faceFrames(); f++) {
-                    ImageIO.write(DemoClips.face(i, f, c.faceFrames()), "bmp", dir.resolve(String.format(Locale.ROOT, "frame_det_00_%06d.bmp", f + 1)).toFile());
+                    Path frame = dir.resolve(String.format(Locale.ROOT, "frame_det_00_%06d.bmp", f + 1));
+                    ImageIO.write(DemoClips.face(i, f, c.faceFrames()), "bmp", frame.toFile());
                 }
                 csv.append(c.name()).append(',').append(c.emotion()).append(',').append(c.valence()).append('\n');
                 name.append(c.name());

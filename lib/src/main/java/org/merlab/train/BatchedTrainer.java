@@ -253,7 +253,8 @@ final class BatchedTrainer {
             long lastSave = System.nanoTime();
             try {
                 StackState.Restored restored = checkpoint == null ? null
-                        : StackState.resume(checkpoint, configs, sources, jobs, config, data.groupDims, p, engine, gm, device, listener);
+                        : StackState.resume(checkpoint, configs, sources, jobs, config, data.groupDims, p, engine, gm, device,
+                                listener);
                 if (restored != null) {
                     slots = restored.slots();
                     model = restored.model();
@@ -291,7 +292,7 @@ final class BatchedTrainer {
                     }
                     if (!done.isEmpty()) {
                         long t0 = System.nanoTime();
-                        StackEvaluation.tests(best, slots, done, sources, segments, data, testTemplates);
+                        StackEvaluation.testPredictions(best, slots, done, sources, segments, data, testTemplates);
                         double share = (System.nanoTime() - t0) / 1e9 / done.size() / stacksAtOnce.getAsInt(); // as an epoch's
                         for (StackSlot s : done) s.seconds += share;
                     }
@@ -361,7 +362,7 @@ final class BatchedTrainer {
 
     /** Builds the added models, each from its own seed as the sequential engine would, and stacks them. */
     static StackedModel build(Engine engine, ModelSpec spec, List<StackSlot> added, List<DeviceData> sources,
-                                      NDManager gm, Device device) {
+                              NDManager gm, Device device) {
         try (NDManager init = gm.newSubManager(device)) {
             List<MerModel> models = new ArrayList<>(added.size());
             for (StackSlot s : added) {

@@ -25,19 +25,20 @@ import org.merlab.train.ExperimentRunner.RunResult;
  * per-seed and over-seed files.
  */
 final class ConfigRun {
-    private final long t0 = System.nanoTime();
+    private final long t0; // from the start of prepare: opening the dataset (or generating MER-SIM) counts
     final ExperimentConfig resolved;
-    final Path root;
     final MerDataset ds;
-    final ResultStore store;
-    final ObjectNode identity; // the resolved config and dataset, as in run.json
+    private final Path root;
+    private final ResultStore store;
+    private final ObjectNode identity; // the resolved config and dataset, as in run.json
     /** The (seed, fold) models still to train, for the batched engine. */
     final List<BatchedTrainer.Job> jobs = new ArrayList<>();
     private final Map<Long, FoldResult[]> bySeed = new LinkedHashMap<>();
     private int trained;
     private int reused;
 
-    private ConfigRun(ExperimentConfig resolved, Path root, MerDataset ds, ResultStore store, ObjectNode identity) {
+    private ConfigRun(long t0, ExperimentConfig resolved, Path root, MerDataset ds, ResultStore store, ObjectNode identity) {
+        this.t0 = t0;
         this.resolved = resolved;
         this.root = root;
         this.ds = ds;
@@ -63,6 +64,7 @@ final class ConfigRun {
      * for the batched engine.
      */
     static ConfigRun prepare(ExperimentConfig config, Options o, boolean top, RunContext ctx) {
+        long t0 = System.nanoTime();
         ExperimentConfig resolved = o.profile().apply(config);
         ExperimentConfig.Protocol p = resolved.protocol();
         Path root = DatasetLocator.resolve(o.data(), config.dataset()).toAbsolutePath().normalize();
@@ -70,7 +72,7 @@ final class ConfigRun {
         if (top) l.onPlan((long) p.seeds().size() * p.folds() * p.epochs());
         MerDataset ds = ctx.open(root, l);
         ResultStore store = ResultStore.of(o.out(), resolved.name(), o.profile().id());
-        ConfigRun run = new ConfigRun(resolved, root, ds, store, ResultStore.identity(resolved, root, null));
+        ConfigRun run = new ConfigRun(t0, resolved, root, ds, store, ResultStore.identity(resolved, root, null));
         store.prepare(run.identity, o.force());
         if (o.force()) StackCheckpoint.deleteAll(store.dir().resolve(StackCheckpoint.DIR));
 

@@ -186,15 +186,16 @@ public final class ExperimentRunner {
             Options quiet = new Options(options.out(), options.data(), options.profile(), options.force(),
                     RunListener.synchronizedView(l)); // with -Dmerlab.parallel configs report from several threads
             List<List<Integer>> all = new ArrayList<>(groups.values());
-            int parallel = Math.min(TrainingSchedule.parallelism(), (int) all.stream().filter(g -> !configs.get(g.get(0)).isFusion()).count());
+            List<List<Integer>> trainable = all.stream().filter(g -> !configs.get(g.get(0)).isFusion()).toList();
+            int parallel = Math.min(TrainingSchedule.parallelism(), trainable.size());
             TrainingSchedule.trainingAtOnce(parallel);
             if (parallel <= 1 || !BatchedTrainer.enabled()) {
                 for (List<Integer> members : all) runGroup(members, configs, configDirs, quiet, ctx, out);
             } else {
                 // independent configs at once (each its own stack), costliest first; fusions after them, reusing their members
-                List<List<Integer>> trainable = all.stream().filter(g -> !configs.get(g.get(0)).isFusion()).toList();
-                trainable = TrainingSchedule.costliestFirst(trainable, i -> TrainingSchedule.trainingCost(configs.get(i), options.profile()));
-                Concurrently.run(trainable, parallel, "merlab-train", g -> runGroup(g, configs, configDirs, quiet, ctx, out));
+                List<List<Integer>> order = TrainingSchedule.costliestFirst(trainable,
+                        i -> TrainingSchedule.trainingCost(configs.get(i), options.profile()));
+                Concurrently.run(order, parallel, "merlab-train", g -> runGroup(g, configs, configDirs, quiet, ctx, out));
                 for (List<Integer> members : all) {
                     if (configs.get(members.get(0)).isFusion()) runGroup(members, configs, configDirs, quiet, ctx, out);
                 }

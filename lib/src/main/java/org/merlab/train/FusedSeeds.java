@@ -8,9 +8,9 @@ import org.merlab.metrics.MerScore;
 import org.merlab.model.DecisionFusion;
 
 /**
- * Decision-level fusion of the members' results for one seed (method.md): per fold, and per test split,
+ * Decision-level fusion of the members' results (method.md), seed by seed: per fold, and per test split,
  * P = Σ w softmax(logits) and v = Σ w v; the fusion's CV figure from its fused out-of-fold predictions; and the weights,
- * uniform or the best of a grid on those same predictions.
+ * uniform or the best of a grid on those same predictions averaged over the seeds.
  */
 final class FusedSeeds {
     /** Grid resolution of {@code oof-grid} fusion weights: multiples of 1/10 summing to 1. */

@@ -18,8 +18,8 @@ import org.merlab.experiment.RunRecord;
 
 /**
  * The files of a config whose folds are all done (a single model's or a decision fusion's): per seed {@code seed.json},
- * its submissions and class probabilities; the seeds' ensemble submissions; and {@code metrics.json}. Every file carries
- * the resolved config, the profile, the dataset and the provenance.
+ * its submissions and class probabilities; the seeds' ensemble submissions; and {@code metrics.json}. The two JSON files
+ * carry the resolved config, the profile, the dataset and the provenance.
  */
 final class ResultFiles {
     private final ResultStore store;

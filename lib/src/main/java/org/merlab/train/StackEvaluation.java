@@ -15,7 +15,8 @@ import org.merlab.model.StackedModel;
 
 /**
  * A {@link BatchedTrainer} stack's evaluations: after each epoch every active model's held-out score, curve point, best
- * epoch and stop ({@link #endEpoch}); and once a model is done, its test predictions from its best weights ({@link #tests}).
+ * epoch and stop ({@link #endEpoch}); and once a model is done, its test predictions from its best weights
+ * ({@link #testPredictions}).
  */
 final class StackEvaluation {
     private StackEvaluation() {}
@@ -25,7 +26,7 @@ final class StackEvaluation {
      * keeps) and its patience stop or end.
      */
     static void endEpoch(StackedModel model, StackedModel best, List<StackSlot> slots, NDList heldInputs, float[] lossSum,
-                                 double secondsPerModel, RunListener listener) {
+                         double secondsPerModel, RunListener listener) {
         int k = slots.size();
         float[][] sigmas = model.sigmas();
         float[][] mus = model.mus();
@@ -67,7 +68,7 @@ final class StackEvaluation {
                 s.active = false;
             }
         }
-        // the improved models' weights are kept; their tests are evaluated once, when they are done (tests)
+        // the improved models' weights are kept; their tests are evaluated once, when they are done (testPredictions)
         if (anyImproved) best.copyModelsFrom(model, improvedSlots);
     }
 
@@ -76,8 +77,8 @@ final class StackEvaluation {
      * epoch's weights: one forward of the whole stack per test split (the others' rows are not used). A model's
      * numbers do not depend on its stack, so these are the predictions an evaluation at its best epoch gave.
      */
-    static void tests(StackedModel best, List<StackSlot> slots, List<StackSlot> done, List<DeviceData> sources,
-                                      List<int[]> segments, DeviceData data, Map<Split, SplitPredictions> testTemplates) {
+    static void testPredictions(StackedModel best, List<StackSlot> slots, List<StackSlot> done, List<DeviceData> sources,
+                                List<int[]> segments, DeviceData data, Map<Split, SplitPredictions> testTemplates) {
         int k = slots.size();
         for (Map.Entry<Split, NDList> t : data.testInputs.entrySet()) {
             int n = (int) t.getValue().get(0).getShape().get(0);
@@ -85,7 +86,8 @@ final class StackEvaluation {
             Arrays.fill(rows, n);
             List<FoldTrainer.Eval> te;
             try (NDScope scope = new NDScope()) {
-                te = evaluate(best, StackInputs.testInputs(sources, segments, t.getKey(), StackInputs.roundUp(n, BatchedTrainer.ROW_BLOCK)), rows);
+                int padded = StackInputs.roundUp(n, BatchedTrainer.ROW_BLOCK);
+                te = evaluate(best, StackInputs.testInputs(sources, segments, t.getKey(), padded), rows);
                 scope.suppressNotUsedWarning();
             }
             for (StackSlot s : done) {

@@ -31,7 +31,7 @@ final class StackInputs {
 
     /** Every model's held-out rows (K, hMax, D), padded with its last row, in {@code into}. */
     static NDList heldInputs(List<DeviceData> sources, List<int[]> segments, List<StackSlot> slots, int hMax,
-                                     NDManager into) {
+                             NDManager into) {
         int k = slots.size();
         long[] heldIdx = new long[k * hMax];
         for (int i = 0; i < k; i++) {

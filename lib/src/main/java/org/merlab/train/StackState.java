@@ -31,8 +31,8 @@ final class StackState {
      * optimizer state), or null when there is none or it is not for these jobs (then it is deleted).
      */
     static Restored resume(StackCheckpoint.Place checkpoint, List<ExperimentConfig> configs, List<DeviceData> sources,
-                                   List<BatchedTrainer.Job> jobs, ExperimentConfig config, long[][] groupDims, ExperimentConfig.Protocol p,
-                                   Engine engine, NDManager gm, Device device, RunListener listener) {
+                           List<BatchedTrainer.Job> jobs, ExperimentConfig config, long[][] groupDims,
+                           ExperimentConfig.Protocol p, Engine engine, NDManager gm, Device device, RunListener listener) {
         Optional<StackCheckpoint.State> saved = StackCheckpoint.load(checkpoint, device, gm, listener);
         if (saved.isEmpty()) return null;
         StackCheckpoint.State state = saved.get();
@@ -61,7 +61,7 @@ final class StackState {
 
     /** Writes the stack's state (after an epoch) to {@code checkpoint}. */
     static void save(StackCheckpoint.Place checkpoint, List<StackSlot> slots, StackedModel model, StackedModel best,
-                             StackedAdam adam, ModelSpec spec, int folds, int hMax, Device device) {
+                     StackedAdam adam, ModelSpec spec, int folds, int hMax, Device device) {
         List<StackCheckpoint.SlotState> states = new ArrayList<>(slots.size());
         List<FoldResult> parts = new ArrayList<>(slots.size());
         for (StackSlot s : slots) {
@@ -85,7 +85,7 @@ final class StackState {
      * weights. Models are independent in a stack, so the others go on with their own numbers.
      */
     private static List<StackSlot> restoreSlots(StackCheckpoint.State state, List<ExperimentConfig> configs,
-                                           List<DeviceData> sources, List<BatchedTrainer.Job> jobs) {
+                                                List<DeviceData> sources, List<BatchedTrainer.Job> jobs) {
         Map<String, Integer> sourceOf = new HashMap<>();
         for (int i = 0; i < configs.size(); i++) sourceOf.put(configs.get(i).name(), i);
         Map<String, BatchedTrainer.Job> pending = new HashMap<>();
