@@ -166,6 +166,31 @@ class TrainingEngineTest extends TinySimTest {
         assertEquals(10, forced.foldsTrained());
     }
 
+    /**
+     * A call's seconds ({@code RunResult.seconds}, metrics.json's {@code runtime.seconds}) run from its start: what comes
+     * before the folds (planning, opening the dataset, which may generate MER-SIM) counts. A listener slow to take the
+     * plan stands for a slow start; every fold is reused, so the call's own work is a few milliseconds.
+     */
+    @Test
+    void aCallsSecondsIncludeWhatComesBeforeTheFolds() throws IOException {
+        Path out = tmp.resolve("seconds");
+        run("att", out);
+        RunListener slowStart = new RunListener() {
+            @Override
+            public void onPlan(long totalEpochs) {
+                try {
+                    Thread.sleep(400);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        };
+        ExperimentRunner.RunResult again = ExperimentRunner.run(configs.resolve("att.json"), options(out, false, slowStart));
+        assertEquals(10, again.foldsReused());
+        assertTrue(again.seconds() >= 0.4, "seconds " + again.seconds());
+        assertEquals(again.seconds(), json(again.metricsFile()).get("runtime").get("seconds").asDouble(), 1e-9);
+    }
+
     /** Sequential engine: interrupting the training thread stops it within a batch or two; finished folds stay and are reused. */
     @Test
     void interruptStopsPromptlyAndKeepsFinishedFolds() throws Exception {
