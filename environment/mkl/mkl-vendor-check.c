@@ -11,7 +11,7 @@
  * environment/setup builds it into environment/mkl/target/; the launcher, the kernelspec and
  * `./merlab test` preload it (environment/mkl/preload); MERLAB_MKL_VENDOR_CHECK=keep leaves MKL as
  * shipped. Numbers differ from MKL's AVX2 path in the last bits (another summation order), so
- * run.json records which path ran ("matrix_kernels").
+ * metrics.json records which path ran ("runtime.matrix_kernels").
  */
 int mkl_serv_intel_cpu_true(void) {
     return 1;
