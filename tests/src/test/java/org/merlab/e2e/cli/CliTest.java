@@ -162,6 +162,27 @@ class CliTest {
         assertEquals("", tunables(own), "a user's own setting, empty included, wins");
     }
 
+    /** MERLAB_THREADS sets libtorch's threads for the launcher's Java commands, as for the notebooks; -Dmerlab.threads wins. */
+    @Test
+    void theThreadsVariableReachesTheJavaCommands() throws Exception {
+        Path sim = dir.resolve("sim-threads");
+        assertEquals(0, Launcher.run("sim", "--out", sim.toString(), "--train", "200", "--test", "40", "-q").exit());
+        String[] sweep = {"bench", "sweep", "--epochs", "1", "--layers", "1", "--width", "4", "--data", sim.toString()};
+        List<String> unset = List.of("MERLAB_THREADS", "MERLAB_JAVA_OPTS");
+        for (String n : List.of("1", "2")) {
+            Launcher.Result r = Launcher.run(unset, Map.of("MERLAB_THREADS", n), sweep);
+            assertEquals(0, r.exit(), r.err());
+            assertEquals(Integer.parseInt(n), threads(r), "MERLAB_THREADS=" + n);
+        }
+        Launcher.Result own = Launcher.run(unset, Map.of("MERLAB_THREADS", "2", "MERLAB_JAVA_OPTS", "-Dmerlab.threads=1"), sweep);
+        assertEquals(0, own.exit(), own.err());
+        assertEquals(1, threads(own), "-Dmerlab.threads in MERLAB_JAVA_OPTS wins");
+    }
+
+    private static int threads(Launcher.Result r) throws java.io.IOException {
+        return JSON.readTree(r.out().substring(r.out().indexOf("\n{") + 1)).get("threads").asInt();
+    }
+
     private static String tunables(Launcher.Result r) throws java.io.IOException {
         JsonNode json = JSON.readTree(r.out().substring(r.out().indexOf("\n{") + 1));
         return json.get("speed_settings").path("GLIBC_TUNABLES").asText("");
