@@ -143,9 +143,7 @@ class CliTest {
 
     @Test
     void theCudaBuildKeepsGlibcsArenasForItsLaunchingThreads() throws Exception {
-        Path sim = dir.resolve("sim-arenas");
-        assertEquals(0, Launcher.run("sim", "--out", sim.toString(), "--train", "200", "--test", "40", "-q").exit());
-        String[] sweep = {"bench", "sweep", "--epochs", "1", "--layers", "1", "--width", "4", "--data", sim.toString()};
+        String[] sweep = cheapSweep("sim-arenas");
         List<String> unset = List.of("GLIBC_TUNABLES", "MERLAB_CUDA");
         Launcher.Result cpu = Launcher.run(unset, Map.of(), sweep);
         assertEquals(0, cpu.exit(), cpu.err());
@@ -165,9 +163,7 @@ class CliTest {
     /** MERLAB_THREADS sets libtorch's threads for the launcher's Java commands, as for the notebooks; -Dmerlab.threads wins. */
     @Test
     void theThreadsVariableReachesTheJavaCommands() throws Exception {
-        Path sim = dir.resolve("sim-threads");
-        assertEquals(0, Launcher.run("sim", "--out", sim.toString(), "--train", "200", "--test", "40", "-q").exit());
-        String[] sweep = {"bench", "sweep", "--epochs", "1", "--layers", "1", "--width", "4", "--data", sim.toString()};
+        String[] sweep = cheapSweep("sim-threads");
         List<String> unset = List.of("MERLAB_THREADS", "MERLAB_JAVA_OPTS");
         for (String n : List.of("1", "2")) {
             Launcher.Result r = Launcher.run(unset, Map.of("MERLAB_THREADS", n), sweep);
@@ -177,6 +173,13 @@ class CliTest {
         Launcher.Result own = Launcher.run(unset, Map.of("MERLAB_THREADS", "2", "MERLAB_JAVA_OPTS", "-Dmerlab.threads=1"), sweep);
         assertEquals(0, own.exit(), own.err());
         assertEquals(1, threads(own), "-Dmerlab.threads in MERLAB_JAVA_OPTS wins");
+    }
+
+    /** A small MER-SIM in {@code name}, and the cheapest Java command over it whose JSON says how it ran: a 1-layer sweep. */
+    private String[] cheapSweep(String name) throws Exception {
+        Path sim = dir.resolve(name);
+        assertEquals(0, Launcher.run("sim", "--out", sim.toString(), "--train", "200", "--test", "40", "-q").exit());
+        return new String[] {"bench", "sweep", "--epochs", "1", "--layers", "1", "--width", "4", "--data", sim.toString()};
     }
 
     private static int threads(Launcher.Result r) throws java.io.IOException {
