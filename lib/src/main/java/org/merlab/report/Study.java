@@ -22,8 +22,8 @@ import tech.tablesaw.api.Table;
 
 /**
  * One notebook's view of the project: where the project is, which profile and dataset are in use
- * (from {@code MERLAB_PROFILE}, {@code MERLAB_DATA}, {@code MERLAB_RESULTS}; {@code MERLAB_THREADS} sets
- * libtorch's thread count), where results and
+ * (from {@code MERLAB_PROFILE}, {@code MERLAB_DATA}, {@code MERLAB_RESULTS}; {@code MERLAB_THREADS}, which
+ * {@link org.merlab.train.ComputeDevice} reads, sets libtorch's thread count), where results and
  * table CSVs go, and a way to run experiments (reusing finished ones) with a live progress display.
  *
  * <pre>
@@ -67,9 +67,6 @@ public final class Study {
     static Study open(String notebook, Map<String, String> env) {
         Path home = findHome(env);
         if (System.getProperty("merlab.home") == null) System.setProperty("merlab.home", home.toString());
-        // libtorch's intra-op threads (read when the engine starts): on a machine shared with other jobs 1 can be much faster
-        String threads = env.get("MERLAB_THREADS");
-        if (threads != null && !threads.isBlank() && System.getProperty("merlab.threads") == null) System.setProperty("merlab.threads", threads.trim());
         Profile profile = Profile.parse(nonBlank(env.get("MERLAB_PROFILE"), "default"));
         String d = env.get("MERLAB_DATA");
         Path data = d == null || d.isBlank() ? null : Path.of(d).toAbsolutePath().normalize();

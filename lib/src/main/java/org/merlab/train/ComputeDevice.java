@@ -15,7 +15,8 @@ import java.util.Map;
  * <p>CPU results are bit-identical only for a fixed intra-op thread count, and libtorch reads its
  * thread settings once, when the engine starts. {@link #configure()} therefore sets {@code
  * ai.djl.pytorch.num_threads} (and {@code num_interop_threads} = 1) before the engine loads, unless
- * the user set them: {@code -Dmerlab.threads=N} or {@code -Dai.djl.pytorch.num_threads=N}, default
+ * the user set them: {@code -Dmerlab.threads=N}, else the environment's {@code MERLAB_THREADS}, else {@code
+ * -Dai.djl.pytorch.num_threads=N}, default
  * {@code min(4, cores)}. {@link #threads()} reads back what libtorch actually uses.
  *
  * <p>{@code -Dmerlab.device=cpu} forces the CPU on a GPU machine. Nothing here touches the network.
@@ -25,6 +26,8 @@ public final class ComputeDevice {
     public static final String DEVICE_PROPERTY = "merlab.device";
     /** Property naming the intra-op thread count (else {@code ai.djl.pytorch.num_threads}). */
     public static final String THREADS_PROPERTY = "merlab.threads";
+    /** Environment variable naming the thread count when {@value #THREADS_PROPERTY} is not set. */
+    public static final String THREADS_ENV = "MERLAB_THREADS";
     static final String TORCH_THREADS = "ai.djl.pytorch.num_threads";
     static final String TORCH_INTEROP = "ai.djl.pytorch.num_interop_threads";
 
@@ -43,6 +46,7 @@ public final class ComputeDevice {
         // On a machine without a usable CUDA driver DJL warns at every start; that is noise here.
         setIfAbsent("org.slf4j.simpleLogger.log.ai.djl.util.cuda.CudaUtils", "error");
         String threads = System.getProperty(THREADS_PROPERTY);
+        if (threads == null || threads.isBlank()) threads = System.getenv(THREADS_ENV); // launcher, notebooks, tests alike
         if (threads != null && !threads.isBlank()) {
             System.setProperty(TORCH_THREADS, threads.trim());
         } else {
