@@ -40,7 +40,7 @@ final class Concurrently {
     static void awaitEarlierThreads() throws InterruptedException {
         for (ExecutorService pool : UNFINISHED) {
             pool.shutdownNow();
-            if (pool.awaitTermination(1, TimeUnit.MINUTES)) UNFINISHED.remove(pool);
+            if (ended(pool, System.nanoTime() + TimeUnit.MINUTES.toNanos(1))) UNFINISHED.remove(pool);
         }
     }
 
@@ -72,11 +72,40 @@ final class Concurrently {
         } finally {
             for (Future<Void> f : futures) f.cancel(true);
             pool.shutdownNow();
-            try {
-                if (pool.awaitTermination(1, TimeUnit.MINUTES)) UNFINISHED.remove(pool); // stopped trainers free their arrays
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            if (awaitEnd(pool)) UNFINISHED.remove(pool);
         }
+    }
+
+    /**
+     * Waits up to a minute for the pool's threads to end, also when the caller was interrupted (its flag is kept for
+     * after). A stopped trainer ends its batch and frees its arrays; returning before that lets the caller close what
+     * the batch still uses (the shared feature arrays), which crashed libtorch when a run was stopped by SIGTERM.
+     * It polls rather than calling {@code awaitTermination}: a notebook's Stop may stop ({@code Thread.stop}) the
+     * caller while it waits here, and a thread stopped inside {@code awaitTermination} leaves the pool's lock held,
+     * so that the next training's {@link #awaitEarlierThreads} would wait for ever.
+     */
+    private static boolean awaitEnd(ExecutorService pool) {
+        boolean interrupted = Thread.interrupted();
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
+        try {
+            while (true) {
+                try {
+                    return ended(pool, deadline);
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+        } finally {
+            if (interrupted) Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Whether the pool's threads end before {@code deadline} ({@link System#nanoTime}); polled, without its lock. */
+    private static boolean ended(ExecutorService pool, long deadline) throws InterruptedException {
+        while (!pool.isTerminated()) {
+            if (System.nanoTime() - deadline > 0) return false;
+            Thread.sleep(5);
+        }
+        return true;
     }
 }

@@ -1,5 +1,6 @@
 package org.merlab.train;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -7,6 +8,7 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /** {@link Concurrently}: tasks that outlive a caller stopped while it waited for them. */
@@ -38,6 +40,37 @@ class ConcurrentlyTest {
         assertFalse(ended.get(), "the stack thread outlived its stopped caller");
         Concurrently.awaitEarlierThreads();
         assertTrue(ended.get(), "the next training found it ended");
+    }
+
+    /**
+     * Ctrl-C or SIGTERM interrupts the caller while its stack threads train. They stop at the end of their batch, and
+     * the caller, which then closes the feature arrays they read, must return only after that: it used to return at
+     * once (its interrupt cut its wait short) and libtorch crashed on the freed arrays.
+     */
+    @Test
+    void anInterruptedCallReturnsOnlyOnceItsThreadsHaveEnded() throws Exception {
+        CountDownLatch started = new CountDownLatch(2);
+        AtomicInteger ended = new AtomicInteger();
+        AtomicInteger endedAtReturn = new AtomicInteger(-1);
+        AtomicBoolean stillInterrupted = new AtomicBoolean();
+        Thread caller = new Thread(() -> {
+            try {
+                Concurrently.run(List.of(1, 2), 2, "test-stack", i -> {
+                    started.countDown();
+                    sleepIgnoringInterrupts(500); // the batch in flight
+                    ended.incrementAndGet();
+                });
+            } catch (TrainingInterruptedException e) {
+                endedAtReturn.set(ended.get());
+                stillInterrupted.set(Thread.currentThread().isInterrupted());
+            }
+        }, "test-caller");
+        caller.start();
+        assertTrue(started.await(10, TimeUnit.SECONDS));
+        caller.interrupt();
+        caller.join(10_000);
+        assertEquals(2, endedAtReturn.get(), "both stack threads had ended when the call returned");
+        assertTrue(stillInterrupted.get(), "the caller's interrupt is kept");
     }
 
     private static void sleepIgnoringInterrupts(long millis) {
