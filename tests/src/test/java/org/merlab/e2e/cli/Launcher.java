@@ -27,14 +27,7 @@ final class Launcher {
 
     /** {@link #run(Map, String...)} with the variables {@code unset} removed from the environment first. */
     static Result run(List<String> unset, Map<String, String> env, String... args) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(root().resolve("merlab").toString());
-        cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd).directory(root().toFile());
-        pb.environment().keySet().removeAll(unset);
-        pb.environment().put("MERLAB_SKIP_SETUP", "1");
-        pb.environment().putAll(env);
-        Process p = pb.start();
+        Process p = builder(unset, env, args).start();
         // read both streams fully (small outputs) before waiting
         var err = p.getErrorStream();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -44,5 +37,21 @@ final class Launcher {
             throw new IllegalStateException("merlab " + String.join(" ", args) + " did not finish in 300 s");
         }
         return new Result(p.exitValue(), out, errText);
+    }
+
+    /** Starts {@code ./merlab args} with these variables added, stdout and stderr together into {@code log}. */
+    static Process start(Path log, Map<String, String> env, String... args) throws IOException {
+        return builder(List.of(), env, args).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    }
+
+    private static ProcessBuilder builder(List<String> unset, Map<String, String> env, String... args) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(root().resolve("merlab").toString());
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(root().toFile());
+        pb.environment().keySet().removeAll(unset);
+        pb.environment().put("MERLAB_SKIP_SETUP", "1");
+        pb.environment().putAll(env);
+        return pb;
     }
 }
