@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -246,11 +247,11 @@ class CliTest {
         Path log = dir.resolve("stopped.log");
         Process p = Launcher.start(log, often, run);
         Path checkpoint = stopped.resolve("hl/default/.checkpoint");
-        long until = System.nanoTime() + 120_000_000_000L;
+        long until = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
         while (!Files.isDirectory(checkpoint) && p.isAlive() && System.nanoTime() < until) Thread.sleep(20);
         assertTrue(p.isAlive(), "the run ended before its first checkpoint:\n" + Files.readString(log));
         p.destroy(); // SIGTERM
-        assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), "SIGTERM ended the run");
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "SIGTERM ended the run");
         String first = Files.readString(log);
         assertFalse(first.contains("fatal error") || first.contains("SIGSEGV"), first);
         assertTrue(first.contains("interrupted;") && first.contains("run the same command again to resume"), first);
